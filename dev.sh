@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# One entry point for a fresh machine with Python 3.11+:
+#   bash dev.sh app    set up .venv and start the app on http://localhost:8501
+#   bash dev.sh test   set up .venv (and Chromium for the browser tests) and run every test
+set -euo pipefail
+cd "$(dirname "$0")"
+PY=${PYTHON:-python3}
+
+venv() {  # create .venv and install a requirements file, only when it changed
+  local req=$1
+  [ -x .venv/bin/python ] || "$PY" -m venv .venv
+  local stamp=".venv/.installed-$(basename "$req")"
+  if [ ! -f "$stamp" ] || [ "$req" -nt "$stamp" ] || [ requirements.txt -nt "$stamp" ]; then
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet -r "$req"
+    touch "$stamp"
+  fi
+}
+
+chromium() {  # the browser tests and image export use Debian's Chromium, never a downloaded one
+  command -v chromium >/dev/null 2>&1 && return 0
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+}
+
+case "${1:-}" in
+  app)
+    venv requirements.txt
+    exec .venv/bin/streamlit run app.py "${@:2}"
+    ;;
+  test)
+    venv requirements-dev.txt
+    chromium
+    .venv/bin/ruff check .
+    exec .venv/bin/python -m pytest "${@:2}"
+    ;;
+  *)
+    echo "usage: bash dev.sh app | test [pytest args]" >&2
+    exit 2
+    ;;
+esac

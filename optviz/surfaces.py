@@ -1,0 +1,376 @@
+"""Two-dimensional test surfaces: values, exact gradients and what is known about them.
+
+Each surface is one ``@njit`` kernel returning ``(f, df/dx, df/dy)`` at a point, with the
+formula and its hand-derived gradient in the docstring. :data:`SURFACES` is the registry
+(ids, view bounds, minima, default start, LaTeX, source) that the simulation driver, the
+app, the docs and the tests iterate over. The driver dispatches on ``Surface.index``
+through :func:`evaluate`, so one compiled kernel serves every surface.
+
+Most definitions follow the SFU Virtual Library of Simulation Experiments
+(Surjanovic & Bingham, https://www.sfu.ca/~ssurjano/optimization.html).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+TWO_PI = 2.0 * math.pi
+
+
+@njit(cache=True)
+def quadratic(x: float, y: float) -> tuple[float, float, float]:
+    """f = 0.1 x^2 + 2 y^2;  grad = (0.2 x, 4 y)."""
+    return 0.1 * x * x + 2.0 * y * y, 0.2 * x, 4.0 * y
+
+
+@njit(cache=True)
+def rosenbrock(x: float, y: float) -> tuple[float, float, float]:
+    """f = (1 - x)^2 + 100 (y - x^2)^2;  grad = (-2(1 - x) - 400 x (y - x^2), 200 (y - x^2))."""
+    r = y - x * x
+    return (1.0 - x) ** 2 + 100.0 * r * r, -2.0 * (1.0 - x) - 400.0 * x * r, 200.0 * r
+
+
+@njit(cache=True)
+def beale(x: float, y: float) -> tuple[float, float, float]:
+    """f = a^2 + b^2 + c^2 with a = 1.5 - x + xy, b = 2.25 - x + xy^2, c = 2.625 - x + xy^3;
+    grad = 2a (y - 1, x) + 2b (y^2 - 1, 2xy) + 2c (y^3 - 1, 3xy^2)."""
+    y2 = y * y
+    y3 = y2 * y
+    a = 1.5 - x + x * y
+    b = 2.25 - x + x * y2
+    c = 2.625 - x + x * y3
+    gx = 2.0 * a * (y - 1.0) + 2.0 * b * (y2 - 1.0) + 2.0 * c * (y3 - 1.0)
+    gy = 2.0 * a * x + 4.0 * b * x * y + 6.0 * c * x * y2
+    return a * a + b * b + c * c, gx, gy
+
+
+@njit(cache=True)
+def himmelblau(x: float, y: float) -> tuple[float, float, float]:
+    """f = (x^2 + y - 11)^2 + (x + y^2 - 7)^2;  grad = (4xp + 2q, 2p + 4yq) with p, q the two brackets."""
+    p = x * x + y - 11.0
+    q = x + y * y - 7.0
+    return p * p + q * q, 4.0 * x * p + 2.0 * q, 2.0 * p + 4.0 * y * q
+
+
+@njit(cache=True)
+def rastrigin(x: float, y: float) -> tuple[float, float, float]:
+    """f = 20 + x^2 - 10 cos(2 pi x) + y^2 - 10 cos(2 pi y);  df/dx = 2x + 20 pi sin(2 pi x)."""
+    f = 20.0 + x * x - 10.0 * math.cos(TWO_PI * x) + y * y - 10.0 * math.cos(TWO_PI * y)
+    gx = 2.0 * x + 10.0 * TWO_PI * math.sin(TWO_PI * x)
+    gy = 2.0 * y + 10.0 * TWO_PI * math.sin(TWO_PI * y)
+    return f, gx, gy
+
+
+@njit(cache=True)
+def ackley(x: float, y: float) -> tuple[float, float, float]:
+    """f = -20 exp(-0.2 r) - exp(s) + e + 20, r = sqrt((x^2 + y^2) / 2), s = (cos 2 pi x + cos 2 pi y) / 2;
+    df/dx = 2 x exp(-0.2 r) / r + pi sin(2 pi x) exp(s).
+
+    At the origin r = 0 and the cone term has no derivative; we return its minimum-norm
+    subgradient, 0, so the global minimum is a stationary point (a run started there stays).
+    """
+    r = math.sqrt(0.5 * (x * x + y * y))
+    cone = math.exp(-0.2 * r)
+    ripple = math.exp(0.5 * (math.cos(TWO_PI * x) + math.cos(TWO_PI * y)))
+    f = -20.0 * cone - ripple + math.e + 20.0
+    radial = 2.0 * cone / r if r > 0.0 else 0.0
+    gx = radial * x + math.pi * math.sin(TWO_PI * x) * ripple
+    gy = radial * y + math.pi * math.sin(TWO_PI * y) * ripple
+    return f, gx, gy
+
+
+@njit(cache=True)
+def booth(x: float, y: float) -> tuple[float, float, float]:
+    """f = (x + 2y - 7)^2 + (2x + y - 5)^2;  grad = (2p + 4q, 4p + 2q) with p, q the two brackets."""
+    p = x + 2.0 * y - 7.0
+    q = 2.0 * x + y - 5.0
+    return p * p + q * q, 2.0 * p + 4.0 * q, 4.0 * p + 2.0 * q
+
+
+@njit(cache=True)
+def matyas(x: float, y: float) -> tuple[float, float, float]:
+    """f = 0.26 (x^2 + y^2) - 0.48 xy;  grad = (0.52 x - 0.48 y, 0.52 y - 0.48 x)."""
+    return 0.26 * (x * x + y * y) - 0.48 * x * y, 0.52 * x - 0.48 * y, 0.52 * y - 0.48 * x
+
+
+@njit(cache=True)
+def three_hump_camel(x: float, y: float) -> tuple[float, float, float]:
+    """f = 2x^2 - 1.05x^4 + x^6/6 + xy + y^2;  grad = (4x - 4.2x^3 + x^5 + y, x + 2y)."""
+    x2 = x * x
+    f = 2.0 * x2 - 1.05 * x2 * x2 + x2 * x2 * x2 / 6.0 + x * y + y * y
+    return f, 4.0 * x - 4.2 * x2 * x + x2 * x2 * x + y, x + 2.0 * y
+
+
+@njit(cache=True)
+def six_hump_camel(x: float, y: float) -> tuple[float, float, float]:
+    """f = (4 - 2.1x^2 + x^4/3) x^2 + xy + (4y^2 - 4) y^2;
+    grad = (8x - 8.4x^3 + 2x^5 + y, x - 8y + 16y^3)."""
+    x2 = x * x
+    y2 = y * y
+    f = (4.0 - 2.1 * x2 + x2 * x2 / 3.0) * x2 + x * y + (4.0 * y2 - 4.0) * y2
+    gx = 8.0 * x - 8.4 * x2 * x + 2.0 * x2 * x2 * x + y
+    gy = x - 8.0 * y + 16.0 * y2 * y
+    return f, gx, gy
+
+
+@njit(cache=True)
+def goldstein_price(x: float, y: float) -> tuple[float, float, float]:
+    """f = A B with A = 1 + p^2 q, p = x + y + 1, q = 19 - 14x + 3x^2 - 14y + 6xy + 3y^2,
+    B = 30 + r^2 s, r = 2x - 3y, s = 18 - 32x + 12x^2 + 48y - 36xy + 27y^2;
+    grad = (A_x B + A B_x, A_y B + A B_y) with A_x = A_y = 2pq + p^2 (6x + 6y - 14),
+    B_x = 4rs + r^2 (24x - 36y - 32), B_y = -6rs + r^2 (54y - 36x + 48)."""
+    p = x + y + 1.0
+    q = 19.0 - 14.0 * x + 3.0 * x * x - 14.0 * y + 6.0 * x * y + 3.0 * y * y
+    r = 2.0 * x - 3.0 * y
+    s = 18.0 - 32.0 * x + 12.0 * x * x + 48.0 * y - 36.0 * x * y + 27.0 * y * y
+    a = 1.0 + p * p * q
+    b = 30.0 + r * r * s
+    a_xy = 2.0 * p * q + p * p * (6.0 * x + 6.0 * y - 14.0)
+    b_x = 4.0 * r * s + r * r * (24.0 * x - 36.0 * y - 32.0)
+    b_y = -6.0 * r * s + r * r * (54.0 * y - 36.0 * x + 48.0)
+    return a * b, a_xy * b + a * b_x, a_xy * b + a * b_y
+
+
+@njit(cache=True)
+def styblinski_tang(x: float, y: float) -> tuple[float, float, float]:
+    """f = (x^4 - 16x^2 + 5x + y^4 - 16y^2 + 5y) / 2;  df/dx = 2x^3 - 16x + 2.5."""
+    f = 0.5 * (x**4 - 16.0 * x * x + 5.0 * x + y**4 - 16.0 * y * y + 5.0 * y)
+    return f, 2.0 * x**3 - 16.0 * x + 2.5, 2.0 * y**3 - 16.0 * y + 2.5
+
+
+@njit(cache=True)
+def saddle(x: float, y: float) -> tuple[float, float, float]:
+    """f = x^2 - y^2;  grad = (2x, -2y). Unbounded below: no minimum."""
+    return x * x - y * y, 2.0 * x, -2.0 * y
+
+
+@njit(cache=True)
+def monkey_saddle(x: float, y: float) -> tuple[float, float, float]:
+    """f = x^3 - 3xy^2;  grad = (3x^2 - 3y^2, -6xy). Unbounded below: no minimum."""
+    return x**3 - 3.0 * x * y * y, 3.0 * x * x - 3.0 * y * y, -6.0 * x * y
+
+
+# The order of this tuple fixes each surface's integer index in the compiled dispatcher.
+_KERNELS = (
+    quadratic,
+    rosenbrock,
+    beale,
+    himmelblau,
+    rastrigin,
+    ackley,
+    booth,
+    matyas,
+    three_hump_camel,
+    six_hump_camel,
+    goldstein_price,
+    styblinski_tang,
+    saddle,
+    monkey_saddle,
+)
+
+
+@njit(cache=True)
+def evaluate(index: int, x: float, y: float) -> tuple[float, float, float]:
+    """Dispatch to the kernel with this index: ``(f, df/dx, df/dy)`` at ``(x, y)``."""
+    if index == 0:
+        return quadratic(x, y)
+    if index == 1:
+        return rosenbrock(x, y)
+    if index == 2:
+        return beale(x, y)
+    if index == 3:
+        return himmelblau(x, y)
+    if index == 4:
+        return rastrigin(x, y)
+    if index == 5:
+        return ackley(x, y)
+    if index == 6:
+        return booth(x, y)
+    if index == 7:
+        return matyas(x, y)
+    if index == 8:
+        return three_hump_camel(x, y)
+    if index == 9:
+        return six_hump_camel(x, y)
+    if index == 10:
+        return goldstein_price(x, y)
+    if index == 11:
+        return styblinski_tang(x, y)
+    if index == 12:
+        return saddle(x, y)
+    return monkey_saddle(x, y)
+
+
+@dataclass(frozen=True)
+class Minimum:
+    """A known global minimum: the point and the value there."""
+
+    x: float
+    y: float
+    value: float
+
+
+@dataclass(frozen=True)
+class Surface:
+    """One test surface: everything the driver, the figures and the UI need to know."""
+
+    id: str
+    name: str
+    index: int
+    latex: str
+    source: str
+    bounds: tuple[tuple[float, float], tuple[float, float]]
+    start: tuple[float, float]
+    minima: tuple[Minimum, ...] = ()
+    lr_scale: float = 1.0  # a learning rate that suits this surface, relative to the quadratic bowl
+    log_contours: bool = True  # contour levels on a log scale of f - min (steep valleys)
+    note: str = ""
+
+    @property
+    def min_value(self) -> float | None:
+        return min(m.value for m in self.minima) if self.minima else None
+
+    def value_and_grad(self, x: float, y: float) -> tuple[float, float, float]:
+        return evaluate(self.index, float(x), float(y))
+
+
+SFU = "Surjanovic & Bingham, Virtual Library of Simulation Experiments, SFU (sfu.ca/~ssurjano)"
+
+SURFACES: dict[str, Surface] = {
+    s.id: s
+    for s in (
+        Surface(
+            "quadratic", "Ill-conditioned bowl", 0,
+            r"f(x, y) = 0.1\,x^2 + 2\,y^2",
+            "Zhang et al., Dive into Deep Learning, sec. 12.8 (RMSProp)",
+            ((-6.0, 6.0), (-3.0, 3.0)), (-5.0, -2.0), (Minimum(0.0, 0.0, 0.0),),
+            lr_scale=1.0,
+        ),
+        Surface(
+            "rosenbrock", "Rosenbrock", 1,
+            r"f(x, y) = (1 - x)^2 + 100\,(y - x^2)^2",
+            "Rosenbrock (1960), The Computer Journal 3(3); a = 1, b = 100; " + SFU,
+            ((-2.0, 2.0), (-1.0, 3.0)), (-1.5, 2.5), (Minimum(1.0, 1.0, 0.0),),
+            lr_scale=0.01,
+        ),
+        Surface(
+            "beale", "Beale", 2,
+            r"f(x, y) = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",
+            SFU,
+            ((-4.5, 4.5), (-4.5, 4.5)), (1.0, 1.5), (Minimum(3.0, 0.5, 0.0),),
+            lr_scale=0.01,
+        ),
+        Surface(
+            "himmelblau", "Himmelblau", 3,
+            r"f(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+            "Himmelblau (1972), Applied Nonlinear Programming",
+            ((-5.0, 5.0), (-5.0, 5.0)), (-0.5, -0.5),
+            (
+                Minimum(3.0, 2.0, 0.0),
+                Minimum(-2.805118086952745, 3.131312518250573, 0.0),
+                Minimum(-3.779310253377747, -3.283185991286169, 0.0),
+                Minimum(3.5844283403304917, -1.8481265269644034, 0.0),
+            ),
+            lr_scale=0.05,
+        ),
+        Surface(
+            "rastrigin", "Rastrigin", 4,
+            r"f(x, y) = 20 + \sum_{u \in \{x, y\}} \left(u^2 - 10\cos 2\pi u\right)",
+            "Rastrigin (1974); A = 10; " + SFU,
+            ((-5.12, 5.12), (-5.12, 5.12)), (2.2, 2.6), (Minimum(0.0, 0.0, 0.0),),
+            lr_scale=0.05, log_contours=False,
+        ),
+        Surface(
+            "ackley", "Ackley", 5,
+            r"f(x, y) = -20\,e^{-0.2\sqrt{(x^2 + y^2)/2}} - e^{(\cos 2\pi x + \cos 2\pi y)/2} + e + 20",
+            "Ackley (1987); a = 20, b = 0.2, c = 2 pi; " + SFU,
+            ((-5.0, 5.0), (-5.0, 5.0)), (2.5, 3.5), (Minimum(0.0, 0.0, 0.0),),
+            lr_scale=0.1, log_contours=False,
+            note="Not differentiable at the origin (a cone tip); the gradient there is taken as 0.",
+        ),
+        Surface(
+            "booth", "Booth", 6,
+            r"f(x, y) = (x + 2y - 7)^2 + (2x + y - 5)^2",
+            SFU,
+            ((-10.0, 10.0), (-10.0, 10.0)), (-8.0, -6.0), (Minimum(1.0, 3.0, 0.0),),
+            lr_scale=0.1,
+        ),
+        Surface(
+            "matyas", "Matyas", 7,
+            r"f(x, y) = 0.26\,(x^2 + y^2) - 0.48\,xy",
+            SFU,
+            ((-10.0, 10.0), (-10.0, 10.0)), (-8.0, 6.0), (Minimum(0.0, 0.0, 0.0),),
+            lr_scale=1.0,
+        ),
+        Surface(
+            "three_hump_camel", "Three-hump camel", 8,
+            r"f(x, y) = 2x^2 - 1.05x^4 + x^6/6 + xy + y^2",
+            SFU,
+            ((-2.5, 2.5), (-2.5, 2.5)), (2.0, -2.0), (Minimum(0.0, 0.0, 0.0),),
+            lr_scale=0.1,
+        ),
+        Surface(
+            "six_hump_camel", "Six-hump camel", 9,
+            r"f(x, y) = \left(4 - 2.1x^2 + x^4/3\right)x^2 + xy + \left(4y^2 - 4\right)y^2",
+            SFU,
+            ((-2.0, 2.0), (-1.2, 1.2)), (-1.5, -1.0),
+            (
+                Minimum(0.08984201310031807, -0.7126564030207396, -1.0316284534898774),
+                Minimum(-0.08984201310031807, 0.7126564030207396, -1.0316284534898774),
+            ),
+            lr_scale=0.05,
+        ),
+        Surface(
+            "goldstein_price", "Goldstein-Price", 10,
+            r"f(x, y) = \left[1 + (x + y + 1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)\right]"
+            r"\left[30 + (2x - 3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)\right]",
+            "Goldstein & Price (1971), Mathematics of Computation 25; " + SFU,
+            ((-2.0, 2.0), (-2.0, 2.0)), (-0.6, 1.2), (Minimum(0.0, -1.0, 3.0),),
+            lr_scale=1e-4,
+        ),
+        Surface(
+            "styblinski_tang", "Styblinski-Tang", 11,
+            r"f(x, y) = \tfrac12 \sum_{u \in \{x, y\}} \left(u^4 - 16u^2 + 5u\right)",
+            "Styblinski & Tang (1990), Neural Networks 3(4); " + SFU,
+            ((-5.0, 5.0), (-5.0, 5.0)), (4.0, 4.5),
+            (Minimum(-2.903534027771177, -2.903534027771177, -78.33233140754282),),
+            lr_scale=0.02, log_contours=False,
+        ),
+        Surface(
+            "saddle", "Saddle", 12,
+            r"f(x, y) = x^2 - y^2",
+            "The standard saddle point; see Goodfellow, Bengio & Courville, Deep Learning, sec. 4.3",
+            ((-2.0, 2.0), (-2.0, 2.0)), (-1.8, 0.01), (),
+            lr_scale=0.1, log_contours=False,
+            note="Unbounded below: there is no minimum, only the saddle at the origin to escape.",
+        ),
+        Surface(
+            "monkey_saddle", "Monkey saddle", 13,
+            r"f(x, y) = x^3 - 3xy^2",
+            "The monkey saddle; e.g. Weisstein, MathWorld, 'Monkey Saddle'",
+            ((-2.0, 2.0), (-2.0, 2.0)), (1.5, 0.2), (),
+            lr_scale=0.05, log_contours=False,
+            note="Unbounded below: there is no minimum; the degenerate saddle at the origin has zero Hessian.",
+        ),
+    )
+}
+
+assert [s.index for s in SURFACES.values()] == list(range(len(_KERNELS)))
+
+
+def get_surface(surface: str | Surface) -> Surface:
+    """The registry entry for ``surface`` (an id or a Surface), or a ValueError naming the choices."""
+    if isinstance(surface, Surface):
+        return surface
+    if not isinstance(surface, str) or surface not in SURFACES:
+        raise ValueError(f"surface={surface!r} is not known; choose one of: {', '.join(SURFACES)}")
+    return SURFACES[surface]
+
+
+def minima_array(surface: Surface) -> np.ndarray:
+    """The known minima as an (M, 2) float64 array (M may be 0)."""
+    return np.array([(m.x, m.y) for m in surface.minima], dtype=np.float64).reshape(-1, 2)
