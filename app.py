@@ -1,0 +1,18 @@
+"""optviz: the frame. Page config and navigation; the pages live in pages/."""
+
+from pathlib import Path
+
+import streamlit as st
+
+ASSETS = Path(__file__).parent / "assets"
+
+st.set_page_config(page_title="optviz: RMSProp and its rivals", page_icon=str(ASSETS / "icon.svg"), layout="wide")
+st.logo(str(ASSETS / "icon.svg"))
+
+pages = st.navigation(
+    [
+        st.Page("pages/playground.py", title="Playground", icon=":material/sports_score:", default=True),
+        st.Page("pages/optimizers.py", title="The optimizers", icon=":material/functions:"),
+    ]
+)
+pages.run()

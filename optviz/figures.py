@@ -1,0 +1,331 @@
+"""Plotly figures of optimizer races: the animated contour map, the 3D view and the charts.
+
+The only module of optviz that imports plotly. Every builder is a pure function of
+trajectories and a surface, so the figures are tested without Streamlit.
+
+The animated map keeps the contour (and the invisible click grid) static in ``data``; its
+frames are raw dicts that touch only the path and head traces (``traces=[...]``), and a long
+run is cut to at most ``max_frames`` frames, so the figure stays small.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .optimizers import OPTIMIZERS
+from .simulate import Trajectory, surface_grid
+from .surfaces import Surface, get_surface
+
+# One colour per optimizer, the same on every chart and page (index = registry index).
+PALETTE = (
+    "#1f77b4",  # sgd: blue
+    "#ff7f0e",  # momentum: orange
+    "#2ca02c",  # nesterov: green
+    "#9467bd",  # adagrad: purple
+    "#8c564b",  # adadelta: brown
+    "#d62728",  # rmsprop: red
+    "#e377c2",  # rprop: pink
+    "#17becf",  # adam: cyan
+    "#bcbd22",  # adamw: olive
+    "#7f7f7f",  # adamax: grey
+    "#ff9896",  # nadam: salmon
+    "#393b79",  # radam: indigo
+)
+COLORS: dict[str, str] = {o.id: PALETTE[o.index] for o in OPTIMIZERS.values()}
+
+CONTOUR_SCALE = [[0.0, "#ffffff"], [0.4, "#deebf7"], [0.75, "#9ecae1"], [1.0, "#4292c6"]]
+MAX_PATH_POINTS = 1500  # points drawn per full path; longer runs are thinned evenly
+ROUND = 6  # decimals kept in the figure JSON
+LOG_FLOOR = 1e-16  # log charts show anything below as this: float64 cannot tell it from 0 here
+
+
+def color_of(optimizer: str) -> str:
+    return COLORS[optimizer]
+
+
+def _thin(n: int, limit: int) -> np.ndarray:
+    """Indices 0..n-1 thinned evenly to at most ``limit``, always keeping both ends."""
+    if n <= limit:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, limit).round().astype(int))
+
+
+def _r(a: np.ndarray) -> list:
+    return np.round(np.asarray(a, dtype=float), ROUND).tolist()
+
+
+def label_of(t: Trajectory) -> str:
+    name = OPTIMIZERS[t.optimizer].name
+    return f"{name}: diverged at step {t.diverged_at}" if t.diverged_at is not None else name
+
+
+def contour_levels(surface: Surface, z: np.ndarray) -> tuple[np.ndarray, str]:
+    """The values to colour by: log10(f - min + 1) on steep surfaces, f itself otherwise."""
+    finite = z[np.isfinite(z)]
+    if surface.log_contours and finite.size:
+        return np.log10(np.maximum(z - finite.min(), 0.0) + 1.0), "log10(f - min + 1)"
+    return z, "f"
+
+
+def frame_steps(steps_done: int, max_frames: int) -> np.ndarray:
+    """The step shown by each animation frame: 0..steps_done, at most ``max_frames`` of them."""
+    return _thin(steps_done + 1, max_frames)
+
+
+def race_figure(
+    surface: str | Surface,
+    trajectories: Sequence[Trajectory],
+    *,
+    start: tuple[float, float] | None = None,
+    max_frames: int = 120,
+    frame_ms: int = 60,
+    resolution: int = 160,
+    click_grid: int = 48,
+    title: str | None = None,
+    height: int = 620,
+) -> go.Figure:
+    """The race: contour map, one coloured path per optimizer, animation controls.
+
+    Trace order: contour, click grid, minima, start, then per optimizer its path and its head.
+    Frames update only the paths and heads; the slider's label is the step number.
+    """
+    surf = get_surface(surface)
+    xs, ys, z = surface_grid(surf, resolution)
+    colour_z, colour_title = contour_levels(surf, z)
+    (x_lo, x_hi), (y_lo, y_hi) = surf.bounds
+    fig = go.Figure()
+    fig.add_trace(
+        go.Contour(
+            x=_r(xs), y=_r(ys), z=np.round(colour_z, 4).tolist(), colorscale=CONTOUR_SCALE, ncontours=30,
+            contours=dict(coloring="heatmap", showlines=True), line=dict(width=0.5, color="rgba(8,48,107,0.35)"),
+            colorbar=dict(title=dict(text=colour_title, side="right"), thickness=12, x=1.0),
+            hoverinfo="skip", name="surface", showlegend=False,
+        )
+    )
+    gx, gy = np.meshgrid(np.linspace(x_lo, x_hi, click_grid), np.linspace(y_lo, y_hi, click_grid))
+    fig.add_trace(
+        go.Scatter(
+            x=_r(gx.ravel()), y=_r(gy.ravel()), mode="markers", name="click to start here",
+            marker=dict(size=max(4, 600 // click_grid), color="rgba(0,0,0,0)", opacity=0.01),
+            hovertemplate="start here: (%{x:.3g}, %{y:.3g})<extra></extra>", showlegend=False,
+        )
+    )
+    if surf.minima:
+        fig.add_trace(
+            go.Scatter(
+                x=[m.x for m in surf.minima], y=[m.y for m in surf.minima], mode="markers",
+                marker=dict(symbol="star", size=16, color="gold", line=dict(width=1.5, color="black")),
+                name="global minimum", hovertemplate="minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
+            )
+        )
+    else:
+        fig.add_trace(go.Scatter(x=[], y=[], mode="markers", showlegend=False, name="no minimum"))
+    sx, sy = start if start is not None else (trajectories[0].start if trajectories else surf.start)
+    fig.add_trace(
+        go.Scatter(
+            x=[sx], y=[sy], mode="markers", name="start",
+            marker=dict(symbol="circle-open", size=14, color="black", line=dict(width=3)),
+            hovertemplate="start (%{x:.4g}, %{y:.4g})<extra></extra>",
+        )
+    )
+    first_path = len(fig.data)
+    for t in trajectories:
+        colour = color_of(t.optimizer)
+        keep = _thin(len(t.path), MAX_PATH_POINTS)
+        fig.add_trace(
+            go.Scatter(
+                x=_r(t.path[keep, 0]), y=_r(t.path[keep, 1]), mode="lines", name=label_of(t),
+                line=dict(color=colour, width=2.5), legendgroup=t.optimizer,
+                hovertemplate=f"{OPTIMIZERS[t.optimizer].name}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+            )
+        )
+        diverged = t.diverged_at is not None
+        fig.add_trace(
+            go.Scatter(
+                x=_r(t.path[-1:, 0]), y=_r(t.path[-1:, 1]), mode="markers", legendgroup=t.optimizer,
+                showlegend=False, name=f"{OPTIMIZERS[t.optimizer].name} now",
+                marker=dict(
+                    symbol="x" if diverged else "circle", size=15 if diverged else 11, color=colour,
+                    line=dict(width=2 if diverged else 1, color="black"),
+                ),
+                hovertemplate=(f"diverged at step {t.diverged_at}<extra></extra>" if diverged else None),
+            )
+        )
+    moving = list(range(first_path, len(fig.data)))
+    longest = max((len(t.path) - 1 for t in trajectories), default=0)
+    shown = frame_steps(longest, max_frames)
+    frames = []
+    for step in shown:
+        data = []
+        for t in trajectories:
+            last = min(step, len(t.path) - 1)
+            prefix = shown[shown <= last]
+            if prefix[-1] != last:
+                prefix = np.append(prefix, last)
+            data.append({"type": "scatter", "x": _r(t.path[prefix, 0]), "y": _r(t.path[prefix, 1])})
+            data.append({"type": "scatter", "x": _r(t.path[last:last + 1, 0]), "y": _r(t.path[last:last + 1, 1])})
+        frames.append({"name": str(int(step)), "data": data, "traces": moving})
+    if len(frames) > 1:
+        fig.frames = frames
+        _animation_controls(fig, [f["name"] for f in frames], frame_ms)
+    fig.update_layout(
+        title=dict(text=title or f"{surf.name}", x=0.01, xanchor="left", y=0.99, yanchor="top"),
+        height=height,
+        margin=dict(l=10, r=10, t=90, b=10),
+        xaxis=dict(range=[x_lo, x_hi], title="x", constrain="domain", showgrid=False, zeroline=False),
+        yaxis=dict(range=[y_lo, y_hi], title="y", showgrid=False, zeroline=False),
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0.0, bgcolor="rgba(255,255,255,0.7)"),
+        clickmode="event+select",
+        dragmode="pan",
+        uirevision=surf.id,
+        plot_bgcolor="white",
+    )
+    return fig
+
+
+def _frame_args(duration: int) -> dict:
+    """One set of animation arguments, shared by play, pause and every slider step."""
+    return {
+        "frame": {"duration": duration, "redraw": False},
+        "mode": "immediate",
+        "fromcurrent": True,
+        "transition": {"duration": 0},
+    }
+
+
+def _animation_controls(fig: go.Figure, names: list[str], frame_ms: int) -> None:
+    fig.update_layout(
+        updatemenus=[
+            dict(
+                type="buttons", direction="left", x=0.0, y=-0.02, xanchor="left", yanchor="top",
+                pad=dict(r=10, t=50), showactive=False,
+                buttons=[
+                    dict(label="▶ Play", method="animate", args=[None, _frame_args(frame_ms)]),
+                    dict(label="❚❚ Pause", method="animate", args=[[None], _frame_args(0)]),
+                ],
+            )
+        ],
+        sliders=[
+            dict(
+                active=len(names) - 1, x=0.14, y=-0.02, len=0.86, xanchor="left", yanchor="top",
+                pad=dict(t=40, b=10), ticklen=0, minorticklen=0, font=dict(color="rgba(0,0,0,0)"),
+                currentvalue=dict(prefix="step ", visible=True, xanchor="right", font=dict(color="#333", size=14)),
+                steps=[dict(label=n, method="animate", args=[[n], _frame_args(0)]) for n in names],
+            )
+        ],
+    )
+    fig.update_layout(margin=dict(b=110))
+
+
+def surface_3d_figure(surface: str | Surface, trajectories: Sequence[Trajectory], *, resolution: int = 80,
+                      height: int = 620) -> go.Figure:
+    """The same race over the surface in 3D; the camera survives reruns (``uirevision``)."""
+    surf = get_surface(surface)
+    xs, ys, z = surface_grid(surf, resolution)
+    height_of, z_title = contour_levels(surf, z)
+    transform = surf.log_contours and np.isfinite(z).any()
+    z_floor = float(np.nanmin(z[np.isfinite(z)])) if transform else 0.0
+
+    def lift(values: np.ndarray) -> np.ndarray:
+        return np.log10(np.maximum(values - z_floor, 0.0) + 1.0) if transform else values
+
+    fig = go.Figure(
+        go.Surface(
+            x=_r(xs), y=_r(ys), z=np.round(height_of, 4).tolist(), colorscale=CONTOUR_SCALE, opacity=0.85,
+            showscale=False, hoverinfo="skip", name="surface",
+        )
+    )
+    for t in trajectories:
+        keep = _thin(len(t.path), MAX_PATH_POINTS)
+        fig.add_trace(
+            go.Scatter3d(
+                x=_r(t.path[keep, 0]), y=_r(t.path[keep, 1]), z=_r(lift(t.loss[keep]) + 1e-3), mode="lines",
+                line=dict(color=color_of(t.optimizer), width=6), name=label_of(t), legendgroup=t.optimizer,
+            )
+        )
+    fig.update_layout(
+        height=height, margin=dict(l=0, r=0, t=30, b=0), uirevision="race-3d",
+        scene=dict(xaxis_title="x", yaxis_title="y", zaxis_title=z_title, aspectmode="manual",
+                   aspectratio=dict(x=1, y=1, z=0.6)),
+        legend=dict(orientation="h", y=1.02),
+    )
+    return fig
+
+
+def _gap(surface: Surface, t: Trajectory) -> tuple[np.ndarray, bool]:
+    """What to plot on a log axis: f - f_min when the minimum is known, else f itself."""
+    if surface.min_value is not None:
+        return np.maximum(t.loss - surface.min_value, LOG_FLOOR), True
+    return t.loss, False
+
+
+def loss_figure(surface: str | Surface, trajectories: Sequence[Trajectory], *, height: int = 320) -> go.Figure:
+    """Loss against step, same colours; a log axis of f - f_min where the minimum is known."""
+    surf = get_surface(surface)
+    fig = go.Figure()
+    log_axis = surf.min_value is not None
+    for t in trajectories:
+        values, _ = _gap(surf, t)
+        keep = _thin(len(values), MAX_PATH_POINTS)
+        fig.add_trace(
+            go.Scatter(x=keep.tolist(), y=values[keep].tolist(), mode="lines", name=label_of(t),
+                       line=dict(color=color_of(t.optimizer), width=2), legendgroup=t.optimizer)
+        )
+    y_title = "f - f_min (log)" if log_axis else "f"
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=40, b=10), title=dict(text="Loss", x=0.01),
+        xaxis_title="step", yaxis=dict(title=y_title, type="log" if log_axis else "linear", exponentformat="power"),
+        showlegend=False, uirevision="loss",
+    )
+    return fig
+
+
+def distance_figure(surface: str | Surface, trajectories: Sequence[Trajectory], *, height: int = 320) -> go.Figure:
+    """Distance to the nearest known minimum against step (log axis)."""
+    surf = get_surface(surface)
+    fig = go.Figure()
+    minima = np.array([(m.x, m.y) for m in surf.minima]).reshape(-1, 2)
+    for t in trajectories:
+        if not len(minima):
+            break
+        d = np.min(np.hypot(t.path[:, None, 0] - minima[None, :, 0], t.path[:, None, 1] - minima[None, :, 1]), axis=1)
+        keep = _thin(len(d), MAX_PATH_POINTS)
+        fig.add_trace(
+            go.Scatter(x=keep.tolist(), y=np.maximum(d[keep], LOG_FLOOR).tolist(), mode="lines", name=label_of(t),
+                       line=dict(color=color_of(t.optimizer), width=2), legendgroup=t.optimizer)
+        )
+    title = "Distance to the nearest minimum" if len(minima) else "Distance to the nearest minimum: no minimum here"
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=40, b=10), title=dict(text=title, x=0.01),
+        xaxis_title="step", yaxis=dict(title="distance (log)", type="log", exponentformat="power"),
+        showlegend=False, uirevision="distance",
+    )
+    return fig
+
+
+def summary_rows(surface: str | Surface, trajectories: Sequence[Trajectory]) -> list[dict]:
+    """One row per optimizer: final loss and point, when it reached a minimum, when it diverged."""
+    surf = get_surface(surface)
+    rows = []
+    for t in trajectories:
+        if t.diverged_at is not None:
+            reached = "diverged"
+        elif not surf.minima:
+            reached = "no minimum"
+        elif t.reached_at is None:
+            reached = "never"
+        else:
+            reached = f"step {t.reached_at}"
+        fx, fy = t.final
+        rows.append({
+            "optimizer": OPTIMIZERS[t.optimizer].name,
+            "final loss": t.final_loss,
+            "final point": f"({fx:.4g}, {fy:.4g})" if math.isfinite(fx) else "-",
+            f"reached minimum (within {t.tolerance:g})": reached,
+            "diverged at": "-" if t.diverged_at is None else f"step {t.diverged_at}",
+        })
+    return rows

@@ -1,0 +1,279 @@
+"""The Playground: race optimizers across a surface. Widgets -> one cached run -> charts.
+
+Every widget is generated from the registries and keyed; its value also lives in a small
+store in session state, so an optimizer's settings survive being deselected and the URL
+(st.query_params) can be written from, and read into, the same keys.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from optviz import OPTIMIZERS, SURFACES, Trajectory, simulate, simulate_batch, surface_grid
+from optviz.figures import COLORS, distance_figure, loss_figure, race_figure, summary_rows, surface_3d_figure
+from optviz.presets import nice_log_grid, surface_defaults, view_tolerance
+from optviz.settings import (
+    MAX_NOISE,
+    PLAYGROUND_MAX_STEPS,
+    SPEEDS,
+    RaceSettings,
+    complete,
+    from_query,
+    to_query,
+    with_params,
+)
+
+STORE = "_values"  # key -> value for every setting, kept even while its widget is not shown
+MAP_KEY = "race_map"
+LR_SPEC = OPTIMIZERS["sgd"].hyperparameter("lr")
+NOISE_OPTIONS = [0.0, *nice_log_grid(1e-3, MAX_NOISE, (1.0, 2.0, 5.0))]
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> bool:
+    """Load (or, on a fresh install, compile) every numba kernel once per server process."""
+    simulate("quadratic", "sgd", steps=2)
+    simulate_batch("quadratic", "sgd", [[1.0, 1.0]], steps=2)
+    surface_grid("quadratic", 4)
+    surface_defaults("quadratic")
+    return True
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def run_race(settings: RaceSettings) -> tuple[list[Trajectory], dict[str, str]]:
+    """Every chosen optimizer's trajectory; a run that cannot start reports why instead."""
+    runs, errors = [], {}
+    for oid in settings.optimizers:
+        try:
+            runs.append(
+                simulate(
+                    settings.surface, oid, settings.start_point, settings.steps, noise=settings.noise,
+                    seed=settings.seed, tol=view_tolerance(settings.surface), **settings.params_of(oid),
+                )
+            )
+        except ValueError as err:
+            errors[oid] = str(err)
+    return runs, errors
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def race_chart(settings: RaceSettings):
+    runs, _ = run_race(settings)
+    subtitle = f"{len(runs)} optimizers, {settings.steps} steps" + (f", noise {settings.noise:g}" if settings.noise else "")
+    return race_figure(
+        settings.surface, runs, start=settings.start_point, frame_ms=int(60 / settings.speed),
+        title=f"{SURFACES[settings.surface].name}: {subtitle}",
+    )
+
+
+def hp_key(oid: str, name: str) -> str:
+    return f"{oid}.{name}"
+
+
+def load(settings: RaceSettings) -> None:
+    """Put ``settings`` into the store and the widget keys (before any widget is drawn)."""
+    values = {
+        "surface": settings.surface,
+        "optimizers": list(settings.optimizers),
+        "start_x": float(settings.start_point[0]),
+        "start_y": float(settings.start_point[1]),
+        "steps": settings.steps,
+        "noise": settings.noise,
+        "seed": settings.seed,
+        "shared_lr_on": settings.shared_lr is not None,
+        "shared_lr": settings.shared_lr if settings.shared_lr is not None else 0.01,
+        "speed": settings.speed,
+        "view_3d": settings.view_3d,
+    }
+    chosen = dict(settings.hyperparameters)
+    for oid, defaults in surface_defaults(settings.surface).items():
+        for name, value in {**defaults, **dict(chosen.get(oid, ()))}.items():
+            values[hp_key(oid, name)] = value
+    st.session_state[STORE] = values
+    for key, value in values.items():
+        st.session_state[key] = value
+
+
+def keep(key: str) -> None:
+    """Give a widget its stored value if Streamlit dropped its state while it was hidden."""
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state[STORE][key]
+
+
+def remember(key: str, value) -> None:
+    st.session_state[STORE][key] = value
+
+
+def on_surface_change() -> None:
+    """A new surface gets its own start and learning rates; other settings stay."""
+    surface = st.session_state["surface"]
+    defaults = surface_defaults(surface)
+    x, y = SURFACES[surface].start
+    updates = {"surface": surface, "start_x": x, "start_y": y}
+    updates.update({hp_key(oid, "lr"): d["lr"] for oid, d in defaults.items()})
+    for key, value in updates.items():
+        remember(key, value)
+        st.session_state[key] = value
+
+
+def apply_map_click() -> None:
+    """A click on the map's invisible grid (curve 1) moves the start there."""
+    try:
+        points = st.session_state[MAP_KEY]["selection"]["points"]
+    except (KeyError, TypeError):
+        return
+    clicks = [p for p in points if p.get("curve_number") == 1]
+    if not clicks:
+        return
+    x, y = float(clicks[-1]["x"]), float(clicks[-1]["y"])
+    if st.session_state.get("_last_click") == (x, y):
+        return
+    st.session_state["_last_click"] = (x, y)
+    for key, value in (("start_x", x), ("start_y", y)):
+        remember(key, value)
+        st.session_state[key] = value
+
+
+def log_slider(label: str, key: str, low: float, high: float, **kwargs):
+    """A slider over round log-spaced values; a stored value off the grid joins the options."""
+    keep(key)
+    options = nice_log_grid(low, high)
+    if st.session_state[key] not in options:
+        options = sorted({*options, float(st.session_state[key])})
+    value = st.select_slider(label, options=options, key=key, format_func=lambda v: f"{v:g}", **kwargs)
+    remember(key, value)
+    return value
+
+
+def hyperparameter_widget(oid: str, spec, disabled: bool = False):
+    key = hp_key(oid, spec.name)
+    label = f"{spec.label} (`{spec.name}`)"
+    if spec.is_bool:
+        keep(key)
+        value = st.toggle(label, key=key, help=spec.help, disabled=disabled)
+    elif spec.scale == "log":
+        low, high = spec.slider_range
+        value = log_slider(label, key, low, high, help=spec.help, disabled=disabled)
+    else:
+        keep(key)
+        low, high = spec.slider_range
+        value = st.slider(label, float(low), float(high), key=key, step=(high - low) / 1000 if high < 1.5 else 0.01,
+                          format="%.4g", help=spec.help, disabled=disabled)
+    remember(key, value)
+    return value
+
+
+def sidebar() -> RaceSettings:
+    sb = st.sidebar
+    keep("surface")
+    surface = sb.selectbox(
+        "Surface", list(SURFACES), key="surface", on_change=on_surface_change,
+        format_func=lambda sid: SURFACES[sid].name,
+    )
+    remember("surface", surface)
+    surf = SURFACES[surface]
+    sb.latex(surf.latex)
+    if surf.note:
+        sb.caption(surf.note)
+
+    keep("optimizers")
+    chosen = sb.multiselect(
+        "Optimizers", list(OPTIMIZERS), key="optimizers", format_func=lambda oid: OPTIMIZERS[oid].name,
+        help="Race any of them; each keeps its colour on every chart.",
+    )
+    remember("optimizers", chosen)
+    if not chosen:
+        sb.warning("Pick at least one optimizer to race.")
+
+    keep("shared_lr_on")
+    shared_on = sb.toggle("Shared learning rate", key="shared_lr_on", help="One lr for every optimizer.")
+    remember("shared_lr_on", shared_on)
+    shared_lr = None
+    if shared_on:
+        shared_lr = log_slider("Learning rate for all (`lr`)", "shared_lr", *LR_SPEC.slider_range, help=LR_SPEC.help)
+
+    params = {}
+    for oid in chosen:
+        opt = OPTIMIZERS[oid]
+        with sb.expander(f":material/circle: {opt.name}", expanded=False):
+            st.markdown(f"<span style='color:{COLORS[oid]}'>■</span> `{oid}`", unsafe_allow_html=True)
+            st.latex(opt.equation)
+            params[oid] = {
+                spec.name: hyperparameter_widget(oid, spec, disabled=shared_on and spec.name == "lr")
+                for spec in opt.hyperparameters
+            }
+
+    sb.subheader("Start")
+    cx, cy = sb.columns(2)
+    for col, key in ((cx, "start_x"), (cy, "start_y")):
+        keep(key)
+        remember(key, col.number_input(key[-1], key=key, step=0.1, format="%.4f"))
+    sb.caption("Or click anywhere on the map.")
+
+    keep("steps")
+    steps = sb.slider("Steps", 1, PLAYGROUND_MAX_STEPS, key="steps")
+    remember("steps", steps)
+    keep("noise")
+    noise = sb.select_slider("Gradient noise (std)", NOISE_OPTIONS, key="noise", format_func=lambda v: f"{v:g}",
+                             help="Gaussian noise added to every gradient component, as a mini-batch would.")
+    remember("noise", noise)
+    keep("seed")
+    seed = sb.number_input("Noise seed", 0, 2**31 - 1, key="seed", step=1, disabled=noise == 0)
+    remember("seed", seed)
+
+    keep("speed")
+    speed = sb.select_slider("Animation speed", SPEEDS, key="speed", format_func=lambda v: f"{v:g}x")
+    remember("speed", speed)
+    keep("view_3d")
+    view_3d = sb.toggle("3D view", key="view_3d")
+    remember("view_3d", view_3d)
+
+    settings = RaceSettings(
+        surface=surface, optimizers=tuple(chosen), start=(st.session_state["start_x"], st.session_state["start_y"]),
+        steps=int(steps), noise=float(noise), seed=int(seed), shared_lr=shared_lr, speed=float(speed), view_3d=view_3d,
+    )
+    return complete(with_params(settings, params))
+
+
+def main() -> None:
+    if STORE not in st.session_state:
+        settings = from_query(st.query_params.to_dict())
+        st.session_state["_notices"] = settings.notices
+        load(settings)
+    apply_map_click()
+    with st.spinner("Preparing the optimizers (compiling on the first visit after an install, about 15 s)..."):
+        warm_up()
+
+    settings = sidebar()
+    query = to_query(settings)
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
+
+    notices = st.session_state.get("_notices")
+    if notices:
+        st.warning("Some settings in the link could not be used, so their defaults apply:\n\n- " + "\n- ".join(notices))
+
+    if not settings.optimizers:
+        st.info("Choose optimizers in the sidebar to start a race.")
+        return
+    runs, errors = run_race(settings)
+    for oid, message in errors.items():
+        st.error(f"{OPTIMIZERS[oid].name} could not run: {message}")
+
+    if settings.view_3d:
+        st.plotly_chart(surface_3d_figure(settings.surface, runs), key="race_3d", width="stretch")
+    else:
+        st.plotly_chart(
+            race_chart(settings), key=MAP_KEY, on_select="rerun", selection_mode="points", width="stretch",
+            config={"displaylogo": False, "scrollZoom": True},
+        )
+
+    left, right = st.columns(2)
+    left.plotly_chart(loss_figure(settings.surface, runs), key="loss_chart", width="stretch")
+    right.plotly_chart(distance_figure(settings.surface, runs), key="distance_chart", width="stretch")
+    st.dataframe(summary_rows(settings.surface, runs), hide_index=True, width="stretch")
+    surf = SURFACES[settings.surface]
+    st.caption(f"{surf.name}: {surf.source}.")
+
+
+main()
