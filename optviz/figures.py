@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import plotly.graph_objects as go
 
 from .optimizers import OPTIMIZERS
+from .raster import CONTOUR_STOPS, colour_levels, contour_bands, png_data_uri
 from .simulate import Trajectory, surface_grid
 from .surfaces import Surface, get_surface
 
@@ -37,7 +39,8 @@ PALETTE = (
 )
 COLORS: dict[str, str] = {o.id: PALETTE[o.index] for o in OPTIMIZERS.values()}
 
-CONTOUR_SCALE = [[0.0, "#ffffff"], [0.4, "#deebf7"], [0.75, "#9ecae1"], [1.0, "#4292c6"]]
+CONTOUR_SCALE = [[stop, colour] for stop, colour in CONTOUR_STOPS]
+CLICK_TRACE = 0  # index of the invisible grid whose clicks set the start point
 MAX_PATH_POINTS = 1500  # points drawn per full path; longer runs are thinned evenly
 ROUND = 6  # decimals kept in the figure JSON
 LOG_FLOOR = 1e-16  # log charts show anything below as this: float64 cannot tell it from 0 here
@@ -54,7 +57,13 @@ def _thin(n: int, limit: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, limit).round().astype(int))
 
 
-def _r(a: np.ndarray) -> list:
+def _r(a) -> np.ndarray:
+    """Coordinates for a trace, rounded; an array, which plotly validates without a Python loop."""
+    return np.round(np.asarray(a, dtype=float), ROUND)
+
+
+def _raw(a) -> list:
+    """Coordinates for a raw frame: a short list of rounded floats is the most compact JSON."""
     return np.round(np.asarray(a, dtype=float), ROUND).tolist()
 
 
@@ -63,12 +72,11 @@ def label_of(t: Trajectory) -> str:
     return f"{name}: diverged at step {t.diverged_at}" if t.diverged_at is not None else name
 
 
-def contour_levels(surface: Surface, z: np.ndarray) -> tuple[np.ndarray, str]:
-    """The values to colour by: log10(f - min + 1) on steep surfaces, f itself otherwise."""
-    finite = z[np.isfinite(z)]
-    if surface.log_contours and finite.size:
-        return np.log10(np.maximum(z - finite.min(), 0.0) + 1.0), "log10(f - min + 1)"
-    return z, "f"
+@lru_cache(maxsize=64)
+def _background(surface: Surface, width: int) -> tuple[str, tuple[float, float], str]:
+    """The contour map of a surface as a PNG data URI (cached: it depends on nothing else)."""
+    indices, palette, value_range, meaning = contour_bands(surface, width, max(2, round(width * 0.75)))
+    return png_data_uri(indices, palette), value_range, meaning
 
 
 def frame_steps(steps_done: int, max_frames: int) -> np.ndarray:
@@ -81,10 +89,10 @@ def race_figure(
     trajectories: Sequence[Trajectory],
     *,
     start: tuple[float, float] | None = None,
-    max_frames: int = 120,
+    max_frames: int = 100,
     frame_ms: int = 60,
-    resolution: int = 160,
-    click_grid: int = 48,
+    resolution: int = 800,
+    click_grid: int = 40,
     title: str | None = None,
     height: int = 620,
 ) -> go.Figure:
@@ -92,70 +100,60 @@ def race_figure(
 
     Trace order: contour, click grid, minima, start, then per optimizer its path and its head.
     Frames update only the paths and heads; the slider's label is the step number.
+
+    The contour is a background image (see :mod:`optviz.raster`): plotly.js drops contour
+    traces while it animates. The frames are kept raw (see :class:`RaceFigure`).
     """
     surf = get_surface(surface)
-    xs, ys, z = surface_grid(surf, resolution)
-    colour_z, colour_title = contour_levels(surf, z)
     (x_lo, x_hi), (y_lo, y_hi) = surf.bounds
-    fig = go.Figure()
-    fig.add_trace(
-        go.Contour(
-            x=_r(xs), y=_r(ys), z=np.round(colour_z, 4).tolist(), colorscale=CONTOUR_SCALE, ncontours=30,
-            contours=dict(coloring="heatmap", showlines=True), line=dict(width=0.5, color="rgba(8,48,107,0.35)"),
-            colorbar=dict(title=dict(text=colour_title, side="right"), thickness=12, x=1.0),
-            hoverinfo="skip", name="surface", showlegend=False,
-        )
-    )
+    background, (c_lo, c_hi), colour_title = _background(surf, resolution)
     gx, gy = np.meshgrid(np.linspace(x_lo, x_hi, click_grid), np.linspace(y_lo, y_hi, click_grid))
-    fig.add_trace(
-        go.Scatter(
-            x=_r(gx.ravel()), y=_r(gy.ravel()), mode="markers", name="click to start here",
+    sx, sy = start if start is not None else (trajectories[0].start if trajectories else surf.start)
+    traces: list[dict] = [
+        dict(  # invisible, but a click on it is a selection event Streamlit reports
+            type="scatter", x=_r(gx.ravel()), y=_r(gy.ravel()), mode="markers", name="click to start here",
             marker=dict(size=max(4, 600 // click_grid), color="rgba(0,0,0,0)", opacity=0.01),
             hovertemplate="start here: (%{x:.3g}, %{y:.3g})<extra></extra>", showlegend=False,
-        )
-    )
-    if surf.minima:
-        fig.add_trace(
-            go.Scatter(
-                x=[m.x for m in surf.minima], y=[m.y for m in surf.minima], mode="markers",
-                marker=dict(symbol="star", size=16, color="gold", line=dict(width=1.5, color="black")),
-                name="global minimum", hovertemplate="minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
-            )
-        )
-    else:
-        fig.add_trace(go.Scatter(x=[], y=[], mode="markers", showlegend=False, name="no minimum"))
-    sx, sy = start if start is not None else (trajectories[0].start if trajectories else surf.start)
-    fig.add_trace(
-        go.Scatter(
-            x=[sx], y=[sy], mode="markers", name="start",
+        ),
+        dict(  # carries the colour bar of the background map
+            type="scatter", x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="none",
+            marker=dict(color=[c_lo, c_hi], colorscale=CONTOUR_SCALE, showscale=True, size=0,
+                        colorbar=dict(title=dict(text=colour_title, side="right"), thickness=12, x=1.0)),
+        ),
+        dict(
+            type="scatter", x=[m.x for m in surf.minima], y=[m.y for m in surf.minima], mode="markers",
+            marker=dict(symbol="star", size=16, color="gold", line=dict(width=1.5, color="black")),
+            name="global minimum", showlegend=bool(surf.minima),
+            hovertemplate="minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
+        ),
+        dict(
+            type="scatter", x=[sx], y=[sy], mode="markers", name="start",
             marker=dict(symbol="circle-open", size=14, color="black", line=dict(width=3)),
             hovertemplate="start (%{x:.4g}, %{y:.4g})<extra></extra>",
-        )
-    )
-    first_path = len(fig.data)
+        ),
+    ]
+    first_path = len(traces)
     for t in trajectories:
         colour = color_of(t.optimizer)
+        name = OPTIMIZERS[t.optimizer].name
         keep = _thin(len(t.path), MAX_PATH_POINTS)
-        fig.add_trace(
-            go.Scatter(
-                x=_r(t.path[keep, 0]), y=_r(t.path[keep, 1]), mode="lines", name=label_of(t),
-                line=dict(color=colour, width=2.5), legendgroup=t.optimizer,
-                hovertemplate=f"{OPTIMIZERS[t.optimizer].name}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
-            )
-        )
         diverged = t.diverged_at is not None
-        fig.add_trace(
-            go.Scatter(
-                x=_r(t.path[-1:, 0]), y=_r(t.path[-1:, 1]), mode="markers", legendgroup=t.optimizer,
-                showlegend=False, name=f"{OPTIMIZERS[t.optimizer].name} now",
-                marker=dict(
-                    symbol="x" if diverged else "circle", size=15 if diverged else 11, color=colour,
-                    line=dict(width=2 if diverged else 1, color="black"),
-                ),
-                hovertemplate=(f"diverged at step {t.diverged_at}<extra></extra>" if diverged else None),
-            )
-        )
-    moving = list(range(first_path, len(fig.data)))
+        traces.append(dict(
+            type="scatter", x=_r(t.path[keep, 0]), y=_r(t.path[keep, 1]), mode="lines", name=label_of(t),
+            line=dict(color=colour, width=2.5), legendgroup=t.optimizer,
+            hovertemplate=f"{name}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+        ))
+        traces.append(dict(
+            type="scatter", x=_r(t.path[-1:, 0]), y=_r(t.path[-1:, 1]), mode="markers", legendgroup=t.optimizer,
+            showlegend=False, name=f"{name} now",
+            marker=dict(
+                symbol="x" if diverged else "circle", size=15 if diverged else 11, color=colour,
+                line=dict(width=2 if diverged else 1, color="black"),
+            ),
+            hovertemplate=f"{name}: diverged at step {t.diverged_at}<extra></extra>" if diverged else
+            f"{name}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+        ))
+    moving = list(range(first_path, len(traces)))
     longest = max((len(t.path) - 1 for t in trajectories), default=0)
     shown = frame_steps(longest, max_frames)
     frames = []
@@ -166,25 +164,59 @@ def race_figure(
             prefix = shown[shown <= last]
             if prefix[-1] != last:
                 prefix = np.append(prefix, last)
-            data.append({"type": "scatter", "x": _r(t.path[prefix, 0]), "y": _r(t.path[prefix, 1])})
-            data.append({"type": "scatter", "x": _r(t.path[last:last + 1, 0]), "y": _r(t.path[last:last + 1, 1])})
+            data.append({"type": "scatter", "x": _raw(t.path[prefix, 0]), "y": _raw(t.path[prefix, 1])})
+            data.append({"type": "scatter", "x": _raw(t.path[last:last + 1, 0]), "y": _raw(t.path[last:last + 1, 1])})
         frames.append({"name": str(int(step)), "data": data, "traces": moving})
-    if len(frames) > 1:
-        fig.frames = frames
-        _animation_controls(fig, [f["name"] for f in frames], frame_ms)
-    fig.update_layout(
-        title=dict(text=title or f"{surf.name}", x=0.01, xanchor="left", y=0.99, yanchor="top"),
+    layout = dict(
+        title=dict(text=title or surf.name, x=0.01, xanchor="left", y=0.99, yanchor="top"),
         height=height,
         margin=dict(l=10, r=10, t=90, b=10),
-        xaxis=dict(range=[x_lo, x_hi], title="x", constrain="domain", showgrid=False, zeroline=False),
-        yaxis=dict(range=[y_lo, y_hi], title="y", showgrid=False, zeroline=False),
+        xaxis=dict(range=[x_lo, x_hi], title=dict(text="x"), constrain="domain", showgrid=False, zeroline=False),
+        yaxis=dict(range=[y_lo, y_hi], title=dict(text="y"), showgrid=False, zeroline=False),
         legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0.0, bgcolor="rgba(255,255,255,0.7)"),
         clickmode="event+select",
         dragmode="pan",
         uirevision=surf.id,
         plot_bgcolor="white",
+        images=[dict(
+            source=background, xref="x", yref="y", x=x_lo, y=y_hi, sizex=x_hi - x_lo, sizey=y_hi - y_lo,
+            sizing="stretch", layer="below",
+        )],
     )
-    return fig
+    if len(frames) > 1:
+        layout.update(_animation_controls([f["name"] for f in frames], frame_ms))
+    else:
+        frames = []
+    return RaceFigure(data=traces, layout=layout, raw_frames=frames)
+
+
+class RaceFigure(go.Figure):
+    """A go.Figure whose animation frames stay plain dicts until it is serialised.
+
+    Building a hundred validated frames of a dozen traces costs plotly about 0.3 s, most of a
+    slider's redraw budget. The frames come from one generator that ``tests/test_figures.py``
+    validates in full, so here they are attached as they are: ``to_dict`` (what Streamlit,
+    ``to_json``, ``write_html`` and kaleido all go through) adds them back.
+    """
+
+    def __init__(self, *args, raw_frames: Sequence[dict] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._raw_frames = list(raw_frames)
+
+    def to_dict(self) -> dict:
+        figure = super().to_dict()
+        figure["frames"] = self._raw_frames
+        return figure
+
+    def to_plotly_json(self) -> dict:
+        return self.to_dict()
+
+    def __reduce__(self):
+        return (_rebuild_race_figure, (super().to_dict(), self._raw_frames))
+
+
+def _rebuild_race_figure(figure: dict, raw_frames: list[dict]) -> RaceFigure:
+    return RaceFigure(figure, raw_frames=raw_frames)
 
 
 def _frame_args(duration: int) -> dict:
@@ -197,8 +229,9 @@ def _frame_args(duration: int) -> dict:
     }
 
 
-def _animation_controls(fig: go.Figure, names: list[str], frame_ms: int) -> None:
-    fig.update_layout(
+def _animation_controls(names: list[str], frame_ms: int) -> dict:
+    """Layout entries for play / pause buttons and a scrub slider whose label is the step."""
+    return dict(
         updatemenus=[
             dict(
                 type="buttons", direction="left", x=0.0, y=-0.02, xanchor="left", yanchor="top",
@@ -217,16 +250,20 @@ def _animation_controls(fig: go.Figure, names: list[str], frame_ms: int) -> None
                 steps=[dict(label=n, method="animate", args=[[n], _frame_args(0)]) for n in names],
             )
         ],
+        margin=dict(l=10, r=10, t=90, b=110),
     )
-    fig.update_layout(margin=dict(b=110))
 
 
 def surface_3d_figure(surface: str | Surface, trajectories: Sequence[Trajectory], *, resolution: int = 80,
-                      height: int = 620) -> go.Figure:
-    """The same race over the surface in 3D; the camera survives reruns (``uirevision``)."""
+                      camera: tuple[float, float] = (-60.0, 30.0), height: int = 620) -> go.Figure:
+    """The same race over the surface in 3D, seen from ``camera`` = (azimuth, elevation) in degrees.
+
+    The camera is set from Python because a changed figure remounts the chart in the browser
+    and forgets any rotation made there; a rerun that leaves the figure as it was keeps it.
+    """
     surf = get_surface(surface)
     xs, ys, z = surface_grid(surf, resolution)
-    height_of, z_title = contour_levels(surf, z)
+    height_of, z_title = colour_levels(surf, z)
     transform = surf.log_contours and np.isfinite(z).any()
     z_floor = float(np.nanmin(z[np.isfinite(z)])) if transform else 0.0
 
@@ -250,10 +287,17 @@ def surface_3d_figure(surface: str | Surface, trajectories: Sequence[Trajectory]
     fig.update_layout(
         height=height, margin=dict(l=0, r=0, t=30, b=0), uirevision="race-3d",
         scene=dict(xaxis_title="x", yaxis_title="y", zaxis_title=z_title, aspectmode="manual",
-                   aspectratio=dict(x=1, y=1, z=0.6)),
+                   aspectratio=dict(x=1, y=1, z=0.6), camera=dict(eye=_eye(*camera))),
         legend=dict(orientation="h", y=1.02),
     )
     return fig
+
+
+def _eye(azimuth: float, elevation: float, distance: float = 2.2) -> dict:
+    """Plotly's scene.camera.eye for a view from this azimuth and elevation (degrees)."""
+    az, el = math.radians(azimuth), math.radians(elevation)
+    return dict(x=distance * math.cos(el) * math.cos(az), y=distance * math.cos(el) * math.sin(az),
+                z=distance * math.sin(el))
 
 
 def _gap(surface: Surface, t: Trajectory) -> tuple[np.ndarray, bool]:

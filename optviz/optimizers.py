@@ -374,7 +374,7 @@ def _fmt(v: float) -> str:
 def _lr(default: float, note: str = "") -> Hyperparameter:
     return Hyperparameter(
         "lr", "Learning rate", default, 0.0, INF, "log",
-        "Step size: how far each update moves." + note, ui_low=1e-5, ui_high=10.0,
+        "Step size: how far each update moves." + note, ui_low=1e-6, ui_high=10.0,
     )
 
 

@@ -21,6 +21,7 @@ DEFAULT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "adadelta", "rms
 PLAYGROUND_MAX_STEPS = 5000
 MAX_NOISE = 1e4
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
+DEFAULT_CAMERA = (-60.0, 30.0)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class RaceSettings:
     shared_lr: float | None = None  # when set, every optimizer uses this lr
     speed: float = 1.0
     view_3d: bool = False
+    camera: tuple[float, float] = DEFAULT_CAMERA  # 3D view: azimuth and elevation, degrees
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -92,11 +94,11 @@ def to_query(settings: RaceSettings) -> dict[str, str]:
         query["speed"] = _fmt(settings.speed)
     if settings.view_3d:
         query["view"] = "3d"
+        if settings.camera != DEFAULT_CAMERA:
+            query["camera"] = f"{_fmt(settings.camera[0])},{_fmt(settings.camera[1])}"
     chosen = dict(settings.hyperparameters)
     for oid in settings.optimizers:
         for name, value in dict(chosen.get(oid, ())).items():
-            if settings.shared_lr is not None and name == "lr":
-                continue
             if name == "lr" or value != defaults[oid][name]:
                 query[f"{oid}.{name}"] = _fmt(value)
     return query
@@ -190,8 +192,17 @@ def from_query(query: Mapping[str, str | list[str]]) -> RaceSettings:
         else:
             ignore("view", "expected 2d or 3d")
 
+    if "camera" in q:
+        try:
+            azimuth, elevation = (_number(part) for part in q["camera"].split(","))
+            if not (-180 <= azimuth <= 180 and 0 <= elevation <= 90):
+                raise ValueError
+            settings = replace(settings, camera=(azimuth, elevation))
+        except ValueError:
+            ignore("camera", "expected azimuth,elevation in degrees, from -180 to 180 and 0 to 90")
+
     params: dict[str, dict[str, float | bool]] = {}
-    known_keys = {"surface", "optimizers", "start", "steps", "noise", "seed", "lr", "speed", "view"}
+    known_keys = {"surface", "optimizers", "start", "steps", "noise", "seed", "lr", "speed", "view", "camera"}
     for key in q:
         if key in known_keys:
             continue

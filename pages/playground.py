@@ -10,7 +10,15 @@ from __future__ import annotations
 import streamlit as st
 
 from optviz import OPTIMIZERS, SURFACES, Trajectory, simulate, simulate_batch, surface_grid
-from optviz.figures import COLORS, distance_figure, loss_figure, race_figure, summary_rows, surface_3d_figure
+from optviz.figures import (
+    CLICK_TRACE,
+    COLORS,
+    distance_figure,
+    loss_figure,
+    race_figure,
+    summary_rows,
+    surface_3d_figure,
+)
 from optviz.presets import nice_log_grid, surface_defaults, view_tolerance
 from optviz.settings import (
     MAX_NOISE,
@@ -56,7 +64,6 @@ def run_race(settings: RaceSettings) -> tuple[list[Trajectory], dict[str, str]]:
     return runs, errors
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
 def race_chart(settings: RaceSettings):
     runs, _ = run_race(settings)
     subtitle = f"{len(runs)} optimizers, {settings.steps} steps" + (f", noise {settings.noise:g}" if settings.noise else "")
@@ -84,6 +91,8 @@ def load(settings: RaceSettings) -> None:
         "shared_lr": settings.shared_lr if settings.shared_lr is not None else 0.01,
         "speed": settings.speed,
         "view_3d": settings.view_3d,
+        "camera_az": settings.camera[0],
+        "camera_el": settings.camera[1],
     }
     chosen = dict(settings.hyperparameters)
     for oid, defaults in surface_defaults(settings.surface).items():
@@ -117,12 +126,12 @@ def on_surface_change() -> None:
 
 
 def apply_map_click() -> None:
-    """A click on the map's invisible grid (curve 1) moves the start there."""
+    """A click on the map's invisible grid moves the start there."""
     try:
         points = st.session_state[MAP_KEY]["selection"]["points"]
     except (KeyError, TypeError):
         return
-    clicks = [p for p in points if p.get("curve_number") == 1]
+    clicks = [p for p in points if p.get("curve_number") == CLICK_TRACE]
     if not clicks:
         return
     x, y = float(clicks[-1]["x"]), float(clicks[-1]["y"])
@@ -171,10 +180,6 @@ def sidebar() -> RaceSettings:
         format_func=lambda sid: SURFACES[sid].name,
     )
     remember("surface", surface)
-    surf = SURFACES[surface]
-    sb.latex(surf.latex)
-    if surf.note:
-        sb.caption(surf.note)
 
     keep("optimizers")
     chosen = sb.multiselect(
@@ -227,10 +232,18 @@ def sidebar() -> RaceSettings:
     keep("view_3d")
     view_3d = sb.toggle("3D view", key="view_3d")
     remember("view_3d", view_3d)
+    if view_3d:
+        ca, ce = sb.columns(2)
+        keep("camera_az")
+        keep("camera_el")
+        remember("camera_az", ca.slider("Azimuth", -180.0, 180.0, key="camera_az", step=5.0))
+        remember("camera_el", ce.slider("Elevation", 0.0, 90.0, key="camera_el", step=5.0))
+    camera = (float(st.session_state[STORE]["camera_az"]), float(st.session_state[STORE]["camera_el"]))
 
     settings = RaceSettings(
         surface=surface, optimizers=tuple(chosen), start=(st.session_state["start_x"], st.session_state["start_y"]),
         steps=int(steps), noise=float(noise), seed=int(seed), shared_lr=shared_lr, speed=float(speed), view_3d=view_3d,
+        camera=camera,
     )
     return complete(with_params(settings, params))
 
@@ -249,6 +262,10 @@ def main() -> None:
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
 
+    surf = SURFACES[settings.surface]
+    st.latex(surf.latex)
+    if surf.note:
+        st.caption(surf.note)
     notices = st.session_state.get("_notices")
     if notices:
         st.warning("Some settings in the link could not be used, so their defaults apply:\n\n- " + "\n- ".join(notices))
@@ -261,7 +278,8 @@ def main() -> None:
         st.error(f"{OPTIMIZERS[oid].name} could not run: {message}")
 
     if settings.view_3d:
-        st.plotly_chart(surface_3d_figure(settings.surface, runs), key="race_3d", width="stretch")
+        st.plotly_chart(surface_3d_figure(settings.surface, runs, camera=settings.camera), key="race_3d",
+                        width="stretch")
     else:
         st.plotly_chart(
             race_chart(settings), key=MAP_KEY, on_select="rerun", selection_mode="points", width="stretch",
@@ -272,7 +290,6 @@ def main() -> None:
     left.plotly_chart(loss_figure(settings.surface, runs), key="loss_chart", width="stretch")
     right.plotly_chart(distance_figure(settings.surface, runs), key="distance_chart", width="stretch")
     st.dataframe(summary_rows(settings.surface, runs), hide_index=True, width="stretch")
-    surf = SURFACES[settings.surface]
     st.caption(f"{surf.name}: {surf.source}.")
 
 

@@ -1,0 +1,83 @@
+"""Contour maps as pictures: a surface drawn to an RGB array with numpy alone.
+
+The animated race draws its contour as a background image rather than a Contour trace:
+plotly.js drops contour and heatmap traces while it animates frames with ``redraw: False``
+(plotly.js#4491), and an image under the axes is untouched by the animation. The same
+picture is the backdrop of the GIF and MP4 exports, which need no browser.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+from PIL import Image
+
+from .simulate import evaluate_grid
+from .surfaces import Surface, get_surface
+
+CONTOUR_STOPS = ((0.0, "#ffffff"), (0.4, "#deebf7"), (0.75, "#9ecae1"), (1.0, "#4292c6"))
+LINE_RGB = (107, 142, 181)  # contour lines: a darker blue, drawn where the level band changes
+MISSING_RGB = (224, 224, 224)  # where f is not finite
+LEVELS = 30
+
+
+def _hex(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def colour_levels(surface: Surface, z: np.ndarray) -> tuple[np.ndarray, str]:
+    """The values to colour by: log10(f - min + 1) on steep surfaces, f itself otherwise."""
+    finite = z[np.isfinite(z)]
+    if surface.log_contours and finite.size:
+        return np.log10(np.maximum(z - finite.min(), 0.0) + 1.0), "log10(f - min + 1)"
+    return z, "f"
+
+
+def contour_bands(
+    surface: str | Surface, width: int = 800, height: int = 600, levels: int = LEVELS, bounds=None,
+) -> tuple[np.ndarray, np.ndarray, tuple[float, float], str]:
+    """The surface as filled level bands with lines between them, as a palette image.
+
+    Returns (indices, palette, (low, high), meaning): ``indices`` is a (height, width) uint8
+    array into ``palette`` (n, 3) with row 0 at the top of the view (largest y); low and high
+    bound the colouring values, and ``meaning`` says what they are, for a colour bar.
+    """
+    surf = get_surface(surface)
+    (x_lo, x_hi), (y_lo, y_hi) = bounds or surf.bounds
+    xs = np.linspace(x_lo, x_hi, width)
+    ys = np.linspace(y_hi, y_lo, height)
+    values, meaning = colour_levels(surf, evaluate_grid(surf.index, xs, ys))
+    finite = np.isfinite(values)
+    low, high = (float(values[finite].min()), float(values[finite].max())) if finite.any() else (0.0, 1.0)
+    span = high - low if high > low else 1.0
+    band = np.zeros(values.shape, dtype=np.uint8)
+    band[finite] = np.minimum((values[finite] - low) / span * levels, levels - 1).astype(np.uint8)
+    edge = np.zeros(values.shape, dtype=bool)
+    edge[:, 1:] |= band[:, 1:] != band[:, :-1]
+    edge[1:, :] |= band[1:, :] != band[:-1, :]
+    band[edge & finite] = levels  # the line colour
+    band[~finite] = levels + 1  # the missing colour
+    # Colour each band by its middle value, interpolating the colour stops.
+    stops = np.array([s for s, _ in CONTOUR_STOPS])
+    rgb_stops = np.array([_hex(c) for _, c in CONTOUR_STOPS], dtype=float)
+    middles = (np.arange(levels) + 0.5) / levels
+    bands = np.stack([np.interp(middles, stops, rgb_stops[:, k]) for k in range(3)], axis=1)
+    palette = np.vstack([bands, [LINE_RGB, MISSING_RGB]]).round().astype(np.uint8)
+    return band, palette, (low, high), meaning
+
+
+def contour_rgb(surface: str | Surface, width: int = 800, height: int = 600, levels: int = LEVELS) -> np.ndarray:
+    """The contour map as an (height, width, 3) uint8 RGB array, top row = largest y."""
+    indices, palette, _, _ = contour_bands(surface, width, height, levels)
+    return palette[indices]
+
+
+def png_data_uri(indices: np.ndarray, palette: np.ndarray) -> str:
+    """A palette PNG as a data: URI for a plotly layout image (few colours: it packs small)."""
+    image = Image.fromarray(indices, mode="P")
+    image.putpalette(palette.ravel().tolist())
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=False, compress_level=6)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -1,0 +1,155 @@
+"""The figure builders: what they draw, checked against the trajectories drawn."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+import optviz
+from optviz.figures import (
+    CLICK_TRACE,
+    COLORS,
+    LOG_FLOOR,
+    distance_figure,
+    frame_steps,
+    loss_figure,
+    race_figure,
+    summary_rows,
+    surface_3d_figure,
+)
+from optviz.raster import contour_bands, contour_rgb
+from optviz.settings import from_query
+
+
+def default_race():
+    settings = from_query({})
+    runs = [optviz.simulate(settings.surface, o, settings.start_point, settings.steps, **settings.params_of(o))
+            for o in settings.optimizers]
+    return settings, runs
+
+
+def test_race_figure_validates_in_full_including_raw_frames():
+    """The raw frames skip plotly's validation when built; a full validation here must pass."""
+    settings, runs = default_race()
+    fig = race_figure(settings.surface, runs)
+    go.Figure(fig.to_dict())  # raises on any invalid property anywhere, frames included
+
+
+def test_default_race_figure_stays_under_two_megabytes():
+    settings, runs = default_race()
+    size = len(pio.to_json(race_figure(settings.surface, runs)))
+    assert size < 2_000_000, f"{size / 1e6:.2f} MB"
+
+
+def test_paths_heads_and_frames_follow_the_trajectories():
+    runs = [
+        optviz.simulate("rosenbrock", "adam", (-1.0, 2.0), 250, lr=0.05),
+        optviz.simulate("rosenbrock", "sgd", (-1.0, 2.0), 40, lr=0.0005),
+    ]
+    figure = race_figure("rosenbrock", runs, max_frames=50)
+    paths = [d for d in figure.data if d.legendgroup and d.mode == "lines"]
+    assert [p.name for p in paths] == ["Adam", "SGD"]
+    for trace, run in zip(paths, runs, strict=True):
+        np.testing.assert_allclose(trace.x, run.path[:, 0], atol=1e-6)
+        np.testing.assert_allclose(trace.y, run.path[:, 1], atol=1e-6)
+        assert trace.line.color == COLORS[run.optimizer]
+    fig = figure.to_dict()
+    frames = fig["frames"]
+    assert len(frames) == 50
+    assert frames[0]["name"] == "0" and frames[-1]["name"] == "250"
+    moving = frames[0]["traces"]
+    assert all(fig["data"][i]["type"] == "scatter" for i in moving) and CLICK_TRACE not in moving
+    # At the last frame Adam's head is at its last point, SGD's stays at its own end (step 40).
+    last = frames[-1]["data"]
+    assert last[1]["x"] == [round(runs[0].path[-1, 0], 6)]
+    assert last[3]["x"] == [round(runs[1].path[-1, 0], 6)]
+    # The slider has one step per frame and is labelled by the step number.
+    assert [s["label"] for s in fig["layout"]["sliders"][0]["steps"]] == [f["name"] for f in frames]
+
+
+def test_frame_steps_is_bounded_and_keeps_both_ends():
+    assert frame_steps(10, 100).tolist() == list(range(11))
+    steps = frame_steps(5000, 120)
+    assert len(steps) <= 120 and steps[0] == 0 and steps[-1] == 5000
+    assert np.all(np.diff(steps) > 0)
+
+
+def test_a_single_point_race_has_no_animation_controls():
+    run = optviz.simulate("quadratic", "sgd", (0.0, 0.0), 1)  # start at the minimum: 2 points
+    fig = race_figure("quadratic", [run], max_frames=1).to_dict()
+    assert not fig.get("frames") and "sliders" not in fig["layout"]
+
+
+def test_diverged_run_says_so_in_legend_marker_and_summary():
+    run = optviz.simulate("quadratic", "sgd", (1.0, 1.0), 500, lr=10.0)
+    assert run.diverged_at is not None
+    fig = race_figure("quadratic", [run])
+    path, head = fig.data[-2], fig.data[-1]
+    assert path.name == f"SGD: diverged at step {run.diverged_at}"
+    assert head.marker.symbol == "x"
+    np.testing.assert_allclose([head.x[0], head.y[0]], run.path[-1], atol=1e-6)
+    (row,) = summary_rows("quadratic", [run])
+    assert row["diverged at"] == f"step {run.diverged_at}"
+
+
+def test_loss_chart_plots_gap_to_the_minimum_on_a_log_axis():
+    run = optviz.simulate("six_hump_camel", "adam", (-1.5, -1.0), 200, lr=0.05)
+    fig = loss_figure("six_hump_camel", [run])
+    assert fig.layout.yaxis.type == "log"
+    expected = np.maximum(run.loss - (-1.0316284534898774), LOG_FLOOR)
+    np.testing.assert_allclose(fig.data[0].y, expected, rtol=1e-12)
+
+
+def test_loss_chart_is_linear_where_no_minimum_is_known():
+    run = optviz.simulate("saddle", "sgd", (-1.0, 0.1), 50, lr=0.01)
+    fig = loss_figure("saddle", [run])
+    assert fig.layout.yaxis.type == "linear"
+    np.testing.assert_allclose(fig.data[0].y, run.path[:, 0] ** 2 - run.path[:, 1] ** 2, rtol=1e-12)
+
+
+def test_distance_chart_measures_to_the_nearest_of_several_minima():
+    run = optviz.simulate("himmelblau", "sgd", (0.0, 0.0), 100, lr=0.01)
+    fig = distance_figure("himmelblau", [run])
+    minima = np.array([(m.x, m.y) for m in optviz.SURFACES["himmelblau"].minima])
+    by_hand = [min(np.hypot(*(p - m)) for m in minima) for p in run.path]
+    np.testing.assert_allclose(fig.data[0].y, np.maximum(by_hand, LOG_FLOOR), rtol=1e-12)
+
+
+def test_summary_reports_arrival_or_never():
+    reached = optviz.simulate("quadratic", "sgd", (1.0, 1.0), 200, lr=0.2, tol=1e-3)
+    never = optviz.simulate("quadratic", "sgd", (1.0, 1.0), 5, lr=0.01, tol=1e-3)
+    rows = summary_rows("quadratic", [reached, never])
+    # x_t = 0.96^t, y_t = 0.2^t: |y| drops first; x_t <= 1e-3 / ~1 needs t >= log(1e-3)/log(0.96) = 169.2
+    assert rows[0]["reached minimum (within 0.001)"] == "step 170"
+    assert rows[1]["reached minimum (within 0.001)"] == "never"
+
+
+def test_3d_figure_sets_camera_from_azimuth_and_elevation():
+    run = optviz.simulate("quadratic", "rmsprop", (-5.0, -2.0), 50, lr=0.1)
+    fig = surface_3d_figure("quadratic", [run], camera=(90.0, 0.0))
+    eye = fig.layout.scene.camera.eye
+    assert abs(eye.x) < 1e-12 and eye.y == pytest.approx(2.2) and abs(eye.z) < 1e-12
+    assert fig.data[1].line.color == COLORS["rmsprop"]
+
+
+def test_contour_raster_orientation_and_levels():
+    """Top-left pixel is (x_lo, y_hi); on the bowl the centre is the lowest band, corners the highest."""
+    indices, palette, (low, high), meaning = contour_bands("quadratic", 61, 31, levels=10)
+    assert meaning == "log10(f - min + 1)"
+    f_corner = 0.1 * 36 + 2 * 9
+    assert low == pytest.approx(0.0, abs=1e-12) and high == pytest.approx(np.log10(f_corner + 1.0))
+    assert indices[15, 30] == 0  # the centre pixel is (0, 0): the minimum's band
+    assert indices[0, 0] in (9, 10)  # a corner: the top band or a line
+    rgb = contour_rgb("quadratic", 61, 31, levels=10)
+    assert rgb.shape == (31, 61, 3) and rgb.dtype == np.uint8
+    assert tuple(rgb[15, 30]) == tuple(palette[0])
+
+
+def test_click_grid_covers_the_view_and_is_invisible():
+    settings, runs = default_race()
+    grid = race_figure(settings.surface, runs, click_grid=10).data[CLICK_TRACE]
+    assert grid.marker.color == "rgba(0,0,0,0)" and grid.hoverinfo != "skip"  # "skip" would not click
+    assert grid.x.min() == pytest.approx(-6.0) and grid.x.max() == pytest.approx(6.0) and len(grid.x) == 100
+    assert grid.y.min() == pytest.approx(-3.0) and grid.y.max() == pytest.approx(3.0)
