@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
-from hypothesis import given, settings as hsettings
+from hypothesis import given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from optviz import OPTIMIZERS, SURFACES
@@ -86,10 +88,7 @@ def test_url_round_trip_is_exact(race, data):
     for oid in race.optimizers:
         spec = data.draw(st.sampled_from(OPTIMIZERS[oid].hyperparameters))
         lo, hi = spec.slider_range
-        if spec.is_bool:
-            value = data.draw(st.booleans())
-        else:
-            value = data.draw(st.floats(lo, hi).filter(spec.contains))
+        value = data.draw(st.booleans()) if spec.is_bool else data.draw(st.floats(lo, hi).filter(spec.contains))
         params[oid] = {spec.name: value}
     if "rprop" in params:
         params["rprop"] = {}  # a random min/max pair may clash; covered by its own test
@@ -104,7 +103,7 @@ def test_url_round_trip_is_exact(race, data):
 def test_nice_log_grid_is_round_and_covers_the_range():
     grid = nice_log_grid(1e-5, 10.0)
     assert grid[0] == 1e-5 and grid[-1] == 10.0
-    assert all(b > a for a, b in zip(grid, grid[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(grid))
     assert 0.015 in grid and 0.3 in grid and 7.0 in grid
     assert LR_GRID.tolist() == nice_log_grid(1e-6, 10.0, (1.0, 2.0, 5.0))
 
