@@ -195,7 +195,8 @@ def sidebar() -> RaceSettings:
     remember("shared_lr_on", shared_on)
     shared_lr = None
     if shared_on:
-        shared_lr = log_slider("Learning rate for all (`lr`)", "shared_lr", *LR_SPEC.slider_range, help=LR_SPEC.help)
+        with sb:
+            shared_lr = log_slider("Learning rate for all (`lr`)", "shared_lr", *LR_SPEC.slider_range, help=LR_SPEC.help)
 
     params = {}
     for oid in chosen:

@@ -1,0 +1,253 @@
+"""The Playground page, run headless with Streamlit's AppTest: every control changes what it should."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import optviz
+from optviz.figures import CLICK_TRACE
+from optviz.presets import suggested_lr, view_tolerance
+from optviz.settings import from_query, to_query
+
+TIMEOUT = 120  # the first run of a fresh install compiles every kernel
+
+
+def run_app(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at.query_params.update(query or {})
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def race_spec(at: AppTest) -> dict:
+    """The race map as the browser would get it (the first plotly chart on the page)."""
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def decode(values) -> np.ndarray:
+    """A coordinate array from figure JSON: a list, or plotly's base64 typed array."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
+    return np.asarray(values, dtype=float)
+
+
+def paths(at: AppTest) -> dict[str, np.ndarray]:
+    """Each optimizer's drawn path, decoded from the figure JSON the browser gets."""
+    return {
+        d["name"]: np.column_stack([decode(d["x"]), decode(d["y"])])
+        for d in race_spec(at)["data"] if d.get("mode") == "lines" and d.get("legendgroup")
+    }
+
+
+def trace_names(at: AppTest) -> list[str]:
+    return [d.get("name") for d in race_spec(at)["data"]]
+
+
+def summary(at: AppTest):
+    return at.dataframe[0].value
+
+
+def test_default_page_races_the_classic_field():
+    at = run_app()
+    table = summary(at)
+    assert list(table["optimizer"]) == ["SGD", "Momentum", "Nesterov (NAG)", "AdaGrad", "AdaDelta", "RMSProp", "Adam"]
+    drawn = paths(at)
+    # The RMSProp path on screen is the engine's, from the bowl's start with the suggested lr.
+    expected = optviz.simulate("quadratic", "rmsprop", (-5.0, -2.0), 300, lr=suggested_lr("quadratic", "rmsprop"))
+    np.testing.assert_allclose(drawn["RMSProp"], expected.path, atol=1e-6)
+    assert at.query_params["surface"] == "quadratic" and at.query_params["steps"] == "300"
+    assert not at.warning  # no notice without a link
+
+
+def test_surface_choice_moves_start_and_learning_rates():
+    at = run_app()
+    at.sidebar.selectbox(key="surface").set_value("rosenbrock").run()
+    assert not at.exception
+    assert at.sidebar.number_input(key="start_x").value == -1.5
+    assert at.sidebar.number_input(key="start_y").value == 2.5
+    assert at.query_params["surface"] == "rosenbrock"
+    assert float(at.query_params["adam.lr"]) == suggested_lr("rosenbrock", "adam")
+    assert "Rosenbrock" in race_spec(at)["layout"]["title"]["text"]
+
+
+def test_optimizer_choice_sets_the_field():
+    at = run_app()
+    at.sidebar.multiselect(key="optimizers").set_value(["rmsprop", "rprop"]).run()
+    assert list(summary(at)["optimizer"]) == ["RMSProp", "RProp"]
+    assert at.query_params["optimizers"] == "rmsprop,rprop"
+
+
+def test_a_hyperparameter_slider_changes_that_path_only():
+    at = run_app({"optimizers": "rmsprop,adam"})
+    before = paths(at)
+    at.sidebar.select_slider(key="rmsprop.lr").set_value(0.02).run()
+    after = paths(at)
+    expected = optviz.simulate("quadratic", "rmsprop", (-5.0, -2.0), 300, lr=0.02)
+    np.testing.assert_allclose(after["RMSProp"], expected.path, atol=1e-6)
+    np.testing.assert_array_equal(after["Adam"], before["Adam"])
+    assert at.query_params["rmsprop.lr"] == "0.02"
+
+
+def test_switches_reach_the_engine():
+    at = run_app({"optimizers": "rmsprop"})
+    at.sidebar.toggle(key="rmsprop.eps_in_sqrt").set_value(True).run()
+    at.sidebar.select_slider(key="rmsprop.eps").set_value(0.1).run()
+    lr = suggested_lr("quadratic", "rmsprop")
+    expected = optviz.simulate("quadratic", "rmsprop", (-5.0, -2.0), 300, lr=lr, eps=0.1, eps_in_sqrt=True)
+    np.testing.assert_allclose(paths(at)["RMSProp"], expected.path, atol=1e-6)
+    assert at.query_params["rmsprop.eps_in_sqrt"] == "true"
+
+
+def test_shared_learning_rate_sets_every_lr():
+    at = run_app({"optimizers": "sgd,adam"})
+    at.sidebar.toggle(key="shared_lr_on").set_value(True).run()
+    at.sidebar.select_slider(key="shared_lr").set_value(0.05).run()
+    for name, oid in (("SGD", "sgd"), ("Adam", "adam")):
+        expected = optviz.simulate("quadratic", oid, (-5.0, -2.0), 300, lr=0.05)
+        np.testing.assert_allclose(paths(at)[name], expected.path, atol=1e-6)
+    assert at.sidebar.select_slider(key="sgd.lr").disabled
+    assert at.query_params["lr"] == "0.05"
+
+
+def test_steps_and_start_inputs():
+    at = run_app({"optimizers": "adam"})
+    at.sidebar.slider(key="steps").set_value(40).run()
+    at.sidebar.number_input(key="start_x").set_value(2.0).run()
+    at.sidebar.number_input(key="start_y").set_value(1.0).run()
+    drawn = paths(at)["Adam"]
+    assert len(drawn) == 41 and tuple(drawn[0]) == (2.0, 1.0)
+    assert at.query_params["start"] == "2.0,1.0" and at.query_params["steps"] == "40"
+
+
+def test_noise_and_seed():
+    at = run_app({"optimizers": "sgd", "steps": "50"})
+    at.sidebar.select_slider(key="noise").set_value(0.5).run()
+    at.sidebar.number_input(key="seed").set_value(3).run()
+    lr = suggested_lr("quadratic", "sgd")
+    expected = optviz.simulate("quadratic", "sgd", (-5.0, -2.0), 50, lr=lr, noise=0.5, seed=3)
+    np.testing.assert_allclose(paths(at)["SGD"], expected.path, atol=1e-6)
+    noiseless = optviz.simulate("quadratic", "sgd", (-5.0, -2.0), 50, lr=lr)
+    assert not np.allclose(expected.path, noiseless.path)
+    assert at.query_params["noise"] == "0.5" and at.query_params["seed"] == "3"
+
+
+def click_map(at: AppTest, x: float, y: float, curve: int = CLICK_TRACE) -> None:
+    """What the browser sends when a point of the map is clicked (Streamlit has no public hook)."""
+    chart = at.get("plotly_chart")[0]
+    selection = {"selection": {"points": [{"curve_number": curve, "point_number": 0, "point_index": 0, "x": x, "y": y}],
+                               "point_indices": [0], "box": [], "lasso": []}}
+    states = at._tree.get_widget_states()
+    widget = states.widgets.add()
+    widget.id = chart.proto.id
+    widget.string_value = json.dumps(selection)
+    at._run(states)
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def test_click_on_the_map_moves_the_start():
+    at = run_app({"optimizers": "adam", "steps": "20"})
+    click_map(at, 1.5, -0.75)
+    assert at.sidebar.number_input(key="start_x").value == 1.5
+    assert at.sidebar.number_input(key="start_y").value == -0.75
+    assert tuple(paths(at)["Adam"][0]) == (1.5, -0.75)
+    assert at.query_params["start"] == "1.5,-0.75"
+
+
+def test_click_on_another_trace_is_not_a_start():
+    at = run_app({"optimizers": "adam", "steps": "20"})
+    click_map(at, 0.0, 0.0, curve=CLICK_TRACE + 2)  # the minimum's star
+    assert at.sidebar.number_input(key="start_x").value == -5.0
+
+
+def test_url_round_trip_reproduces_the_race():
+    query = {
+        "surface": "himmelblau", "optimizers": "rmsprop,nadam", "start": "1.0,-1.0", "steps": "150",
+        "rmsprop.lr": "0.03", "rmsprop.alpha": "0.8", "rmsprop.centered": "true", "nadam.lr": "0.2",
+        "noise": "0.2", "seed": "11",
+    }
+    at = run_app(query)
+    assert not at.warning
+    assert {k: at.query_params[k] for k in query} == query
+    expected = optviz.simulate("himmelblau", "rmsprop", (1.0, -1.0), 150, lr=0.03, alpha=0.8, centered=True,
+                               noise=0.2, seed=11)
+    np.testing.assert_allclose(paths(at)["RMSProp"], expected.path, atol=1e-6)
+    # A second visitor with the URL the page wrote sees the same race.
+    again = run_app(dict(at.query_params))
+    for name, path in paths(at).items():
+        np.testing.assert_array_equal(paths(again)[name], path)
+
+
+@pytest.mark.parametrize(
+    "query, mentioned",
+    [
+        ({"surface": "__import__('os')"}, "surface="),
+        ({"steps": "-5"}, "steps="),
+        ({"steps": "99999999999999999999"}, "steps="),
+        ({"start": "nan,1"}, "start="),
+        ({"optimizers": "sgd,bogus", "sgd.lr": "1e400"}, "sgd.lr="),
+        ({"rmsprop.alpha": "1.5", "optimizers": "rmsprop"}, "rmsprop.alpha="),
+        ({"adam.amsgrad": "sure"}, "adam.amsgrad="),
+        ({"noise": "NaN"}, "noise="),
+        ({"camera": "1,2,3", "view": "3d"}, "camera="),
+        ({"%00": "\x00"}, "not a setting"),
+    ],
+)
+def test_tampered_urls_open_with_defaults_and_a_notice(query, mentioned):
+    at = run_app(query)
+    assert at.warning and mentioned in at.warning[0].value
+    assert len(summary(at)) >= 1  # the race still runs
+
+
+def test_diverging_run_is_reported_not_raised():
+    at = run_app({"optimizers": "sgd,adam", "sgd.lr": "10"})
+    table = summary(at)
+    sgd = table[table["optimizer"] == "SGD"].iloc[0]
+    expected = optviz.simulate("quadratic", "sgd", (-5.0, -2.0), 300, lr=10.0)
+    assert sgd["diverged at"] == f"step {expected.diverged_at}"
+    assert f"SGD: diverged at step {expected.diverged_at}" in trace_names(at)
+
+
+def test_no_optimizer_chosen_says_what_to_do():
+    at = run_app()
+    at.sidebar.multiselect(key="optimizers").set_value([]).run()
+    assert not at.exception
+    assert any("Choose optimizers" in i.value for i in at.info)
+
+
+def test_3d_view_and_camera():
+    at = run_app({"optimizers": "adam", "view": "3d", "camera": "90,0"})
+    spec = race_spec(at)
+    assert spec["data"][0]["type"] == "surface"
+    eye = spec["layout"]["scene"]["camera"]["eye"]
+    assert eye["y"] == pytest.approx(2.2) and abs(eye["x"]) < 1e-9
+    at.sidebar.slider(key="camera_el").set_value(45.0).run()
+    assert at.query_params["camera"] == "90.0,45.0"
+
+
+def test_summary_uses_the_view_tolerance():
+    at = run_app({"optimizers": "sgd"})
+    column = f"reached minimum (within {view_tolerance('quadratic'):g})"
+    assert column in summary(at).columns
+
+
+def test_page_settings_equal_the_module_round_trip():
+    """The URL the page writes is exactly what optviz.settings produces for the same race."""
+    at = run_app({"optimizers": "rprop", "rprop.eta_plus": "1.5"})
+    assert dict(at.query_params) == to_query(from_query({"optimizers": "rprop", "rprop.eta_plus": "1.5"}))
+
+
+def test_optimizers_page_lists_every_registry_entry():
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT).run()
+    at.switch_page("pages/optimizers.py").run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    for opt in optviz.OPTIMIZERS.values():
+        assert opt.name in text
+    for surf in optviz.SURFACES.values():
+        assert surf.name in text
