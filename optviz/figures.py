@@ -219,18 +219,21 @@ def _rebuild_race_figure(figure: dict, raw_frames: list[dict]) -> RaceFigure:
     return RaceFigure(figure, raw_frames=raw_frames)
 
 
-def _frame_args(duration: int) -> dict:
-    """One set of animation arguments, shared by play, pause and every slider step."""
+def _frame_args(duration: int, from_current: bool = True) -> dict:
+    """One set of animation arguments, shared by play, replay, pause and every slider step."""
     return {
         "frame": {"duration": duration, "redraw": False},
         "mode": "immediate",
-        "fromcurrent": True,
+        "fromcurrent": from_current,
         "transition": {"duration": 0},
     }
 
 
 def _animation_controls(names: list[str], frame_ms: int) -> dict:
-    """Layout entries for play / pause buttons and a scrub slider whose label is the step."""
+    """Layout entries for play / pause / replay buttons and a scrub slider labelled by the step.
+
+    Play continues from the frame on screen (so it resumes after a pause); Replay starts over.
+    """
     return dict(
         updatemenus=[
             dict(
@@ -239,12 +242,13 @@ def _animation_controls(names: list[str], frame_ms: int) -> dict:
                 buttons=[
                     dict(label="▶ Play", method="animate", args=[None, _frame_args(frame_ms)]),
                     dict(label="❚❚ Pause", method="animate", args=[[None], _frame_args(0)]),
+                    dict(label="⟲ Replay", method="animate", args=[names, _frame_args(frame_ms, from_current=False)]),
                 ],
             )
         ],
         sliders=[
             dict(
-                active=len(names) - 1, x=0.14, y=-0.02, len=0.86, xanchor="left", yanchor="top",
+                active=len(names) - 1, x=0.22, y=-0.02, len=0.78, xanchor="left", yanchor="top",
                 pad=dict(t=40, b=10), ticklen=0, minorticklen=0, font=dict(color="rgba(0,0,0,0)"),
                 currentvalue=dict(prefix="step ", visible=True, xanchor="right", font=dict(color="#333", size=14)),
                 steps=[dict(label=n, method="animate", args=[[n], _frame_args(0)]) for n in names],

@@ -1,0 +1,155 @@
+"""The Playground in a real browser: Debian's Chromium, driven by Playwright, against `streamlit run`.
+
+Never downloads a browser: Playwright launches /usr/bin/chromium (``bash dev.sh test`` installs
+it). The server is started here on a free loopback port and stopped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    log = open(ROOT / ".pytest_cache" / "streamlit-browser-test.log", "w") if (ROOT / ".pytest_cache").exists() else subprocess.DEVNULL
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        raise RuntimeError("streamlit did not start within 60 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run `bash dev.sh test`, which installs it"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser, url: str) -> Page:
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.goto(url)
+    page.wait_for_function(RACE_READY, timeout=120_000)
+    return page
+
+
+RACE_READY = """() => { const gd = document.querySelector('.js-plotly-plot');
+    return gd && gd.data && gd.data.some(t => t.name === 'start'); }"""
+
+
+def trace(page: Page, name: str) -> dict:
+    """x and y of a trace of the race map, as plotly drew them (typed arrays decoded)."""
+    return page.evaluate(
+        """(name) => { const gd = document.querySelector('.js-plotly-plot');
+            const t = gd._fullData.find(t => t.name === name);
+            return t ? {x: Array.from(t.x), y: Array.from(t.y)} : null; }""",
+        name,
+    )
+
+
+def wait_for_change(page: Page, name: str, before: dict, timeout_ms: int = 15_000) -> dict:
+    deadline = time.monotonic() + timeout_ms / 1000
+    while time.monotonic() < deadline:
+        try:
+            now = trace(page, name)
+        except Exception:  # the chart is being replaced: look again
+            now = None
+        if now is not None and now != before:
+            return now
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{name} did not change within {timeout_ms} ms")
+
+
+def test_load_shows_the_race(server, browser):
+    page = open_page(browser, server)
+    names = page.evaluate("() => document.querySelector('.js-plotly-plot').data.map(t => t.name)")
+    for expected in ["SGD", "Momentum", "Nesterov (NAG)", "AdaGrad", "AdaDelta", "RMSProp", "Adam", "start"]:
+        assert expected in names
+    assert "surface=quadratic" in page.url  # the page wrote its settings into the URL
+    page.close()
+
+
+def test_learning_rate_slider_changes_the_chart(server, browser):
+    page = open_page(browser, server + "/?optimizers=rmsprop,adam")
+    before = trace(page, "RMSProp")
+    page.locator("[data-testid=stSidebar] [data-testid=stExpander] summary", has_text="RMSProp").click()
+    thumb = page.locator("input[type=range][aria-label=\"Learning rate (`lr`)\"]").first
+    thumb.focus()
+    thumb.press("ArrowRight")
+    after = wait_for_change(page, "RMSProp", before)
+    assert after["x"][0] == before["x"][0]  # same start
+    assert after["x"][1:] != before["x"][1:]
+    assert "rmsprop.lr=0.15" in page.url  # one notch up the 1, 1.5, 2, 3, 5, 7 grid from 0.1
+    page.close()
+
+
+def test_click_on_the_map_moves_the_start(server, browser):
+    page = open_page(browser, server + "/?optimizers=adam&steps=50")
+    before = trace(page, "start")
+    grid = trace(page, "click to start here")
+    target = (grid["x"][5 * 40 + 30], grid["y"][5 * 40 + 30])  # a grid point, away from the paths
+    xy = page.evaluate(
+        """([x, y]) => { const gd = document.querySelector('.js-plotly-plot');
+            const fl = gd._fullLayout, r = gd.getBoundingClientRect();
+            return [r.left + fl._size.l + fl.xaxis.l2p(x), r.top + fl._size.t + fl.yaxis.l2p(y)]; }""",
+        list(target),
+    )
+    page.mouse.move(*xy)
+    page.mouse.click(*xy)
+    after = wait_for_change(page, "start", before)
+    assert after["x"][0] == pytest.approx(target[0], abs=1e-6) and after["y"][0] == pytest.approx(target[1], abs=1e-6)
+    adam = trace(page, "Adam")
+    assert (adam["x"][0], adam["y"][0]) == pytest.approx(target, abs=1e-6)
+    page.close()
+
+
+def test_play_animates_the_heads(server, browser):
+    page = open_page(browser, server + "/?optimizers=sgd,adam")
+    final = trace(page, "Adam now")
+    page.get_by_text("⟲ Replay").first.click()
+    page.wait_for_timeout(400)
+    early = trace(page, "Adam now")
+    assert early != final  # the head went back to the start of the race
+    page.wait_for_timeout(1200)
+    later = trace(page, "Adam now")
+    assert later != early  # and moves on its own
+    page.close()
