@@ -32,9 +32,14 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
     port = free_port()
-    log = open(ROOT / ".pytest_cache" / "streamlit-browser-test.log", "w") if (ROOT / ".pytest_cache").exists() else subprocess.DEVNULL
+    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with open(log_path, "w") as log:
+        yield from _serve(port, log)
+
+
+def _serve(port: int, log):
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
@@ -50,7 +55,7 @@ def server():
             time.sleep(0.3)
     else:
         proc.kill()
-        raise RuntimeError("streamlit did not start within 60 s")
+        raise RuntimeError(f"streamlit did not start within 60 s; see {log.name}")
     yield url
     proc.terminate()
     proc.wait(timeout=20)
