@@ -48,10 +48,12 @@ def momentum(h, s, x, g, t):
 
     g <- g + weight_decay x
     b <- g at t = 1, else momentum b + (1 - dampening) g
-    x <- x - lr b
+    x <- x - lr b                            (momentum = 0: x <- x - lr g, as torch)
     """
     lr, mu, dampening, weight_decay = h[0], h[1], h[2], h[3]
     g = g + weight_decay * x
+    if mu == 0.0:  # torch keeps no buffer then: plain SGD, dampening unused
+        return x + -lr * g
     b = g if t == 1 else s[0] * mu + (1.0 - dampening) * g
     s[0] = b
     return x + -lr * b
@@ -684,7 +686,7 @@ def resolve_hyperparameter_table(optimizer: str | Optimizer, overrides: dict | N
         if np.ndim(value) == 0:
             scalars[name] = value.item() if isinstance(value, np.generic) else value
         else:
-            arr = np.asarray(value)
+            arr = np.asarray(value, dtype=object)  # object: a stray string is reported as itself
             if arr.shape != (runs,):
                 raise ValueError(
                     f"{opt.id}.{name} has shape {arr.shape}; an array hyperparameter needs one value per start, "
@@ -696,7 +698,8 @@ def resolve_hyperparameter_table(optimizer: str | Optimizer, overrides: dict | N
     for name, arr in arrays.items():
         p = opt.hyperparameter(name)
         col = opt.names.index(name)
-        converted = np.array([_as_value(p, opt.id, v.item()) for v in arr], dtype=np.float64)
+        converted = np.array([_as_value(p, opt.id, v.item() if isinstance(v, np.generic) else v) for v in arr],
+                             dtype=np.float64)
         table[:, col] = converted
     if arrays:
         for row in table:

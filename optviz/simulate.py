@@ -154,7 +154,8 @@ class Trajectory:
 
     ``path[t]`` is the point after t steps (``path[0]`` is the start) and ``loss[t]`` the
     surface value there. If the run diverged, ``diverged_at`` is the first step whose position
-    or loss was not finite and the arrays hold only the finite points before it.
+    or loss was not finite and the arrays hold only the finite points before it (a start
+    whose loss is already not finite gives ``diverged_at == 0`` and the start alone).
     ``state[name][t]`` is the state slot ``name`` after step t, per coordinate (x, y);
     row 0 is NaN since no step has been taken.
     """
@@ -207,17 +208,20 @@ def _check_number(name: str, value, low: float = -math.inf, *, low_open: bool = 
         raise ValueError(f"{name}={value!r} is not valid: expected a finite number")
     v = float(value)
     if not math.isfinite(v) or v < low or (low_open and v == low):
-        bound = f"{'>' if low_open else '>='} {low:g}" if low > -math.inf else "finite"
-        raise ValueError(f"{name}={value!r} is out of range: expected a number {bound}")
+        bound = f"a finite number {'>' if low_open else '>='} {low:g}" if low > -math.inf else "a finite number"
+        raise ValueError(f"{name}={value!r} is out of range: expected {bound}")
     return v
 
 
 def _check_start(start) -> tuple[float, float]:
+    message = f"start={start!r} is not valid: expected two finite numbers (x, y)"
+    if isinstance(start, (str, bytes)):
+        raise ValueError(message)
     try:
         x, y = start
+        return _check_number("start x", x), _check_number("start y", y)
     except (TypeError, ValueError):
-        raise ValueError(f"start={start!r} is not valid: expected two finite numbers (x, y)") from None
-    return _check_number("start x", x), _check_number("start y", y)
+        raise ValueError(message) from None
 
 
 def _check_seed(seed) -> int:
