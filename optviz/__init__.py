@@ -9,6 +9,16 @@ from .optimizers import OPTIMIZERS, Hyperparameter, Optimizer, get_optimizer, re
 from .simulate import MAX_STEPS, BatchResult, Trajectory, simulate, simulate_batch, surface_grid
 from .surfaces import SURFACES, Minimum, Surface, get_surface
 
+
+def __getattr__(name: str):
+    """``optviz.custom_surface`` is imported on first use: it brings in SymPy, which the rest never needs."""
+    if name == "custom_surface":
+        from .custom import custom_surface
+
+        return custom_surface
+    raise AttributeError(f"module 'optviz' has no attribute {name!r}")
+
+
 __all__ = [
     "MAX_STEPS",
     "OPTIMIZERS",
@@ -19,6 +29,7 @@ __all__ = [
     "Optimizer",
     "Surface",
     "Trajectory",
+    "custom_surface",
     "get_optimizer",
     "get_surface",
     "resolve_hyperparameters",

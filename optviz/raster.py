@@ -48,7 +48,7 @@ def contour_bands(
     (x_lo, x_hi), (y_lo, y_hi) = bounds or surf.bounds
     xs = np.linspace(x_lo, x_hi, width)
     ys = np.linspace(y_hi, y_lo, height)
-    values, meaning = colour_levels(surf, evaluate_grid(surf.index, xs, ys))
+    values, meaning = colour_levels(surf, evaluate_grid(surf.index, surf.address, xs, ys))
     finite = np.isfinite(values)
     low, high = (float(values[finite].min()), float(values[finite].max())) if finite.any() else (0.0, 1.0)
     span = high - low if high > low else 1.0

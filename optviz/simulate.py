@@ -71,7 +71,7 @@ def _nearest_within(minima, tol, x, y) -> int:
 
 
 @njit(cache=True)
-def _integrate(sid, oid, h, x0, y0, steps, noise, seed, minima, tol, record, path, loss, states):
+def _integrate(sid, address, oid, h, x0, y0, steps, noise, seed, minima, tol, record, path, loss, states):
     """Run ``steps`` updates from (x0, y0); with ``record``, fill path/loss/states row by row.
 
     Returns (points, diverged_at, reached_at, reached_index, x, y, f): the number of finite
@@ -83,7 +83,7 @@ def _integrate(sid, oid, h, x0, y0, steps, noise, seed, minima, tol, record, pat
     init_state(oid, h, s[0])
     init_state(oid, h, s[1])
     x, y = x0, y0
-    f, gx, gy = evaluate(sid, x, y)
+    f, gx, gy = evaluate(sid, address, x, y)
     if record:
         path[0, 0] = x
         path[0, 1] = y
@@ -99,7 +99,7 @@ def _integrate(sid, oid, h, x0, y0, steps, noise, seed, minima, tol, record, pat
             gy += noise * gaussian(seed, 2 * t + 1)
         nx = update(oid, h, s[0], x, gx, float(t))
         ny = update(oid, h, s[1], y, gy, float(t))
-        nf, ngx, ngy = evaluate(sid, nx, ny)
+        nf, ngx, ngy = evaluate(sid, address, nx, ny)
         if not (math.isfinite(nx) and math.isfinite(ny) and math.isfinite(nf)):
             return t, t, reached_at, reached_index, x, y, f
         x, y, f, gx, gy = nx, ny, nf, ngx, ngy
@@ -116,7 +116,7 @@ def _integrate(sid, oid, h, x0, y0, steps, noise, seed, minima, tol, record, pat
 
 
 @njit(cache=True, parallel=True)
-def _integrate_batch(sid, oid, table, starts, steps, noise, seed, minima, tol, finals, counters):
+def _integrate_batch(sid, address, oid, table, starts, steps, noise, seed, minima, tol, finals, counters):
     """Run every row of ``table`` from the matching row of ``starts``, in parallel.
 
     Writes (x, y, f) of each run's last finite point to ``finals`` and
@@ -127,7 +127,7 @@ def _integrate_batch(sid, oid, table, starts, steps, noise, seed, minima, tol, f
     unused_states = np.empty((1, 2, STATE_WIDTH))
     for i in prange(starts.shape[0]):
         _, diverged_at, reached_at, reached_index, x, y, f = _integrate(
-            sid, oid, table[i], starts[i, 0], starts[i, 1], steps, noise, seed, minima, tol,
+            sid, address, oid, table[i], starts[i, 0], starts[i, 1], steps, noise, seed, minima, tol,
             False, unused_path, unused_loss, unused_states,
         )
         finals[i, 0] = x
@@ -139,12 +139,12 @@ def _integrate_batch(sid, oid, table, starts, steps, noise, seed, minima, tol, f
 
 
 @njit(cache=True, parallel=True)
-def evaluate_grid(sid, xs, ys):
+def evaluate_grid(sid, address, xs, ys):
     """f on the grid xs x ys, as an array indexed [row = y, column = x] (plotly's layout)."""
     z = np.empty((ys.shape[0], xs.shape[0]))
     for i in prange(ys.shape[0]):
         for j in range(xs.shape[0]):
-            z[i, j] = evaluate(sid, xs[j], ys[i])[0]
+            z[i, j] = evaluate(sid, address, xs[j], ys[i])[0]
     return z
 
 
@@ -278,7 +278,7 @@ def simulate(
     loss = np.empty(steps + 1)
     states = np.empty((steps + 1, 2, STATE_WIDTH))
     points, diverged_at, reached_at, reached_index, *_ = _integrate(
-        surf.index, opt.index, h, x0, y0, steps, noise, seed, minima_array(surf), tol,
+        surf.index, surf.address, opt.index, h, x0, y0, steps, noise, seed, minima_array(surf), tol,
         True, path, loss, states,
     )
     return Trajectory(
@@ -332,7 +332,8 @@ def simulate_batch(
     finals = np.empty((starts.shape[0], 3))
     counters = np.empty((starts.shape[0], 3), dtype=np.int64)
     _integrate_batch(
-        surf.index, opt.index, table, starts, steps, noise, seed, minima_array(surf), tol, finals, counters
+        surf.index, surf.address, opt.index, table, starts, steps, noise, seed, minima_array(surf), tol, finals,
+        counters,
     )
     return BatchResult(
         final=finals[:, :2],
@@ -351,4 +352,4 @@ def surface_grid(surface: str | Surface, resolution: int = 200, bounds=None) -> 
     (x_lo, x_hi), (y_lo, y_hi) = bounds or surf.bounds
     xs = np.linspace(x_lo, x_hi, resolution)
     ys = np.linspace(y_lo, y_hi, resolution)
-    return xs, ys, evaluate_grid(surf.index, xs, ys)
+    return xs, ys, evaluate_grid(surf.index, surf.address, xs, ys)

@@ -13,10 +13,12 @@ Most definitions follow the SFU Virtual Library of Simulation Experiments
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
+
+from .pointer import call_compiled
 
 TWO_PI = 2.0 * math.pi
 
@@ -173,9 +175,16 @@ _KERNELS = (
 )
 
 
+CUSTOM_INDEX = len(_KERNELS)  # a typed formula: evaluated through the compiled code at ``address``
+
+
 @njit(cache=True)
-def evaluate(index: int, x: float, y: float) -> tuple[float, float, float]:
-    """Dispatch to the kernel with this index: ``(f, df/dx, df/dy)`` at ``(x, y)``."""
+def evaluate(index: int, address: int, x: float, y: float) -> tuple[float, float, float]:
+    """Dispatch to the kernel with this index: ``(f, df/dx, df/dy)`` at ``(x, y)``.
+
+    ``address`` is only read for a custom formula (``index == CUSTOM_INDEX``): the machine
+    code compiled by :mod:`optviz.formula`, called through a pointer.
+    """
     if index == 0:
         return quadratic(x, y)
     if index == 1:
@@ -202,7 +211,9 @@ def evaluate(index: int, x: float, y: float) -> tuple[float, float, float]:
         return styblinski_tang(x, y)
     if index == 12:
         return saddle(x, y)
-    return monkey_saddle(x, y)
+    if index == 13:
+        return monkey_saddle(x, y)
+    return call_compiled(address, x, y)
 
 
 @dataclass(frozen=True)
@@ -229,13 +240,21 @@ class Surface:
     lr_scale: float = 1.0  # a learning rate that suits this surface, relative to the quadratic bowl
     log_contours: bool = True  # contour levels on a log scale of f - min (steep valleys)
     note: str = ""
+    formula: str = ""  # f in the syntax a user types (optviz.formula); a custom surface's identity
+    approximate_minima: bool = False  # minima found numerically, not known in closed form
+    address: int = 0  # compiled code of a custom formula (0 for the built-in surfaces)
+    compiled: object = field(default=None, repr=False, compare=False, hash=False)  # keeps that code alive
 
     @property
     def min_value(self) -> float | None:
         return min(m.value for m in self.minima) if self.minima else None
 
+    @property
+    def is_custom(self) -> bool:
+        return self.index == CUSTOM_INDEX
+
     def value_and_grad(self, x: float, y: float) -> tuple[float, float, float]:
-        return evaluate(self.index, float(x), float(y))
+        return evaluate(self.index, self.address, float(x), float(y))
 
 
 SFU = "Surjanovic & Bingham, Virtual Library of Simulation Experiments, SFU (sfu.ca/~ssurjano)"
@@ -249,6 +268,7 @@ SURFACES: dict[str, Surface] = {
             "Zhang et al., Dive into Deep Learning, sec. 12.8 (RMSProp)",
             ((-6.0, 6.0), (-3.0, 3.0)), (-5.0, -2.0), (Minimum(0.0, 0.0, 0.0),),
             lr_scale=1.0,
+            formula="0.1*x**2 + 2*y**2",
         ),
         Surface(
             "rosenbrock", "Rosenbrock", 1,
@@ -256,6 +276,7 @@ SURFACES: dict[str, Surface] = {
             "Rosenbrock (1960), The Computer Journal 3(3); a = 1, b = 100; " + SFU,
             ((-2.0, 2.0), (-1.0, 3.0)), (-1.5, 2.5), (Minimum(1.0, 1.0, 0.0),),
             lr_scale=0.01,
+            formula="(1 - x)**2 + 100*(y - x**2)**2",
         ),
         Surface(
             "beale", "Beale", 2,
@@ -263,6 +284,7 @@ SURFACES: dict[str, Surface] = {
             SFU,
             ((-4.5, 4.5), (-4.5, 4.5)), (1.0, 1.5), (Minimum(3.0, 0.5, 0.0),),
             lr_scale=0.01,
+            formula="(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2",
         ),
         Surface(
             "himmelblau", "Himmelblau", 3,
@@ -276,6 +298,7 @@ SURFACES: dict[str, Surface] = {
                 Minimum(3.5844283403304917, -1.8481265269644034, 0.0),
             ),
             lr_scale=0.05,
+            formula="(x**2 + y - 11)**2 + (x + y**2 - 7)**2",
         ),
         Surface(
             "rastrigin", "Rastrigin", 4,
@@ -283,6 +306,7 @@ SURFACES: dict[str, Surface] = {
             "Rastrigin (1974); A = 10; " + SFU,
             ((-5.12, 5.12), (-5.12, 5.12)), (2.2, 2.6), (Minimum(0.0, 0.0, 0.0),),
             lr_scale=0.05, log_contours=False,
+            formula="20 + x**2 - 10*cos(2*pi*x) + y**2 - 10*cos(2*pi*y)",
         ),
         Surface(
             "ackley", "Ackley", 5,
@@ -291,6 +315,7 @@ SURFACES: dict[str, Surface] = {
             ((-5.0, 5.0), (-5.0, 5.0)), (2.5, 3.5), (Minimum(0.0, 0.0, 0.0),),
             lr_scale=0.1, log_contours=False,
             note="Not differentiable at the origin (a cone tip); the gradient there is taken as 0.",
+            formula="-20*exp(-0.2*sqrt(0.5*(x**2 + y**2))) - exp(0.5*(cos(2*pi*x) + cos(2*pi*y))) + e + 20",
         ),
         Surface(
             "booth", "Booth", 6,
@@ -298,6 +323,7 @@ SURFACES: dict[str, Surface] = {
             SFU,
             ((-10.0, 10.0), (-10.0, 10.0)), (-8.0, -6.0), (Minimum(1.0, 3.0, 0.0),),
             lr_scale=0.1,
+            formula="(x + 2*y - 7)**2 + (2*x + y - 5)**2",
         ),
         Surface(
             "matyas", "Matyas", 7,
@@ -305,6 +331,7 @@ SURFACES: dict[str, Surface] = {
             SFU,
             ((-10.0, 10.0), (-10.0, 10.0)), (-8.0, 6.0), (Minimum(0.0, 0.0, 0.0),),
             lr_scale=1.0,
+            formula="0.26*(x**2 + y**2) - 0.48*x*y",
         ),
         Surface(
             "three_hump_camel", "Three-hump camel", 8,
@@ -312,6 +339,7 @@ SURFACES: dict[str, Surface] = {
             SFU,
             ((-2.5, 2.5), (-2.5, 2.5)), (2.0, -2.0), (Minimum(0.0, 0.0, 0.0),),
             lr_scale=0.1,
+            formula="2*x**2 - 1.05*x**4 + x**6/6 + x*y + y**2",
         ),
         Surface(
             "six_hump_camel", "Six-hump camel", 9,
@@ -323,6 +351,7 @@ SURFACES: dict[str, Surface] = {
                 Minimum(-0.08984201310031807, 0.7126564030207396, -1.0316284534898774),
             ),
             lr_scale=0.05,
+            formula="(4 - 2.1*x**2 + x**4/3)*x**2 + x*y + (4*y**2 - 4)*y**2",
         ),
         Surface(
             "goldstein_price", "Goldstein-Price", 10,
@@ -331,6 +360,10 @@ SURFACES: dict[str, Surface] = {
             "Goldstein & Price (1971), Mathematics of Computation 25; " + SFU,
             ((-2.0, 2.0), (-2.0, 2.0)), (-0.6, 1.2), (Minimum(0.0, -1.0, 3.0),),
             lr_scale=1e-4,
+            formula=(
+                "(1 + (x + y + 1)**2*(19 - 14*x + 3*x**2 - 14*y + 6*x*y + 3*y**2))*"
+                "(30 + (2*x - 3*y)**2*(18 - 32*x + 12*x**2 + 48*y - 36*x*y + 27*y**2))"
+            ),
         ),
         Surface(
             "styblinski_tang", "Styblinski-Tang", 11,
@@ -339,6 +372,7 @@ SURFACES: dict[str, Surface] = {
             ((-5.0, 5.0), (-5.0, 5.0)), (4.0, 4.5),
             (Minimum(-2.903534027771177, -2.903534027771177, -78.33233140754282),),
             lr_scale=0.02, log_contours=False,
+            formula="0.5*(x**4 - 16*x**2 + 5*x + y**4 - 16*y**2 + 5*y)",
         ),
         Surface(
             "saddle", "Saddle", 12,
@@ -347,6 +381,7 @@ SURFACES: dict[str, Surface] = {
             ((-2.0, 2.0), (-2.0, 2.0)), (-1.8, 0.01), (),
             lr_scale=0.1, log_contours=False,
             note="Unbounded below: there is no minimum, only the saddle at the origin to escape.",
+            formula="x**2 - y**2",
         ),
         Surface(
             "monkey_saddle", "Monkey saddle", 13,
@@ -355,6 +390,7 @@ SURFACES: dict[str, Surface] = {
             ((-2.0, 2.0), (-2.0, 2.0)), (1.5, 0.2), (),
             lr_scale=0.05, log_contours=False,
             note="Unbounded below: there is no minimum; the degenerate saddle at the origin has zero Hessian.",
+            formula="x**3 - 3*x*y**2",
         ),
     )
 }

@@ -239,4 +239,4 @@ def test_surface_indices_match_registry_order() -> None:
     # The compiled dispatcher is indexed by Surface.index: each index must reach its own kernel.
     for surface in SURFACES.values():
         x, y = 0.37, -0.61
-        assert optviz.surfaces.evaluate(surface.index, x, y)[0] == pytest.approx(REFERENCE[surface.id](x, y), rel=1e-12)
+        assert optviz.surfaces.evaluate(surface.index, 0, x, y)[0] == pytest.approx(REFERENCE[surface.id](x, y), rel=1e-12)
