@@ -56,7 +56,7 @@ def _build(expression: str, bounds, start) -> Surface:
     compiled = compile_formula(expression)
     (x_lo, x_hi), (y_lo, y_hi) = bounds
     if start is None:  # a corner region, away from the middle where minima often sit
-        start = (x_lo + 0.8 * (x_hi - x_lo), y_lo + 0.8 * (y_hi - y_lo))
+        start = (float(f"{x_lo + 0.8 * (x_hi - x_lo):.6g}"), float(f"{y_lo + 0.8 * (y_hi - y_lo):.6g}"))
     probe = Surface(
         id="custom", name="Custom formula", index=CUSTOM_INDEX, latex=f"f(x, y) = {compiled.latex}",
         source="typed in optviz", bounds=bounds, start=start, formula=expression,
@@ -64,7 +64,7 @@ def _build(expression: str, bounds, start) -> Surface:
     )
     minima = find_minima(probe)
     return Surface(
-        id="custom", name="Custom formula", index=CUSTOM_INDEX, latex=probe.latex,
+        id="custom", name=f"f(x, y) = {expression}", index=CUSTOM_INDEX, latex=probe.latex,
         source="typed in optviz; minima found numerically (approximate)", bounds=bounds, start=start,
         minima=minima, formula=expression, approximate_minima=True, address=compiled.address,
         compiled=compiled,

@@ -15,7 +15,10 @@ from dataclasses import dataclass, field, replace
 
 from .optimizers import OPTIMIZERS, get_optimizer, resolve_hyperparameters
 from .presets import surface_defaults
-from .surfaces import SURFACES, get_surface
+from .surfaces import SURFACES, Surface, get_surface
+
+CUSTOM = "custom"
+DEFAULT_CUSTOM_BOUNDS = ((-5.0, 5.0), (-5.0, 5.0))
 
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam")
 PLAYGROUND_MAX_STEPS = 5000
@@ -28,7 +31,9 @@ DEFAULT_CAMERA = (-60.0, 30.0)
 class RaceSettings:
     """What the Playground shows. Hyperparameters hold every chosen optimizer's full set."""
 
-    surface: str = "quadratic"
+    surface: str = "quadratic"  # a registry id, or "custom" with ``formula`` and ``bounds``
+    formula: str | None = None
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
     optimizers: tuple[str, ...] = DEFAULT_OPTIMIZERS
     hyperparameters: tuple[tuple[str, tuple[tuple[str, float | bool], ...]], ...] = ()
     start: tuple[float, float] | None = None  # None: the surface's suggested start
@@ -42,12 +47,21 @@ class RaceSettings:
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     @property
+    def surface_obj(self) -> Surface:
+        """The surface itself: a registry entry, or the compiled custom formula (cached)."""
+        if self.surface == CUSTOM:
+            from .custom import custom_surface  # brings in SymPy: only when a formula is used
+
+            return custom_surface(self.formula or "", self.bounds or DEFAULT_CUSTOM_BOUNDS)
+        return get_surface(self.surface)
+
+    @property
     def start_point(self) -> tuple[float, float]:
-        return self.start if self.start is not None else get_surface(self.surface).start
+        return self.start if self.start is not None else self.surface_obj.start
 
     def params_of(self, optimizer: str) -> dict[str, float | bool]:
         """The hyperparameters this race uses for ``optimizer`` (shared lr applied)."""
-        params = dict(surface_defaults(self.surface)[optimizer])
+        params = dict(surface_defaults(self.surface_obj)[optimizer])
         params.update(dict(self.hyperparameters).get(optimizer, ()))
         if self.shared_lr is not None:
             params["lr"] = self.shared_lr
@@ -80,8 +94,13 @@ def to_query(settings: RaceSettings) -> dict[str, str]:
     Each chosen optimizer's lr is always written (so a link does not depend on the suggested
     rates staying the same); other hyperparameters only where they differ from the default.
     """
-    defaults = surface_defaults(settings.surface)
-    query = {"surface": settings.surface, "optimizers": ",".join(settings.optimizers)}
+    defaults = surface_defaults(settings.surface_obj)
+    query = {"surface": settings.surface}
+    if settings.surface == CUSTOM:
+        (x_lo, x_hi), (y_lo, y_hi) = settings.bounds or DEFAULT_CUSTOM_BOUNDS
+        query["f"] = settings.formula or ""
+        query["bounds"] = ",".join(_fmt(v) for v in (x_lo, x_hi, y_lo, y_hi))
+    query["optimizers"] = ",".join(settings.optimizers)
     x, y = settings.start_point
     query["start"] = f"{_fmt(x)},{_fmt(y)}"
     query["steps"] = str(settings.steps)
@@ -112,13 +131,14 @@ def from_query(query: Mapping[str, str | list[str]]) -> RaceSettings:
     def ignore(key: str, why: str) -> None:
         notices.append(f"Ignored {key}={q[key]!r}: {why}.")
 
-    surface = "quadratic"
+    settings = RaceSettings()
     if "surface" in q:
         if q["surface"] in SURFACES:
-            surface = q["surface"]
+            settings = RaceSettings(surface=q["surface"])
+        elif q["surface"] == CUSTOM:
+            settings = _custom_from_query(q, notices)
         else:
             ignore("surface", "not a known surface")
-    settings = RaceSettings(surface=surface)
 
     optimizers = DEFAULT_OPTIMIZERS
     if "optimizers" in q:
@@ -202,7 +222,8 @@ def from_query(query: Mapping[str, str | list[str]]) -> RaceSettings:
             ignore("camera", "expected azimuth,elevation in degrees, from -180 to 180 and 0 to 90")
 
     params: dict[str, dict[str, float | bool]] = {}
-    known_keys = {"surface", "optimizers", "start", "steps", "noise", "seed", "lr", "speed", "view", "camera"}
+    known_keys = {"surface", "f", "bounds", "optimizers", "start", "steps", "noise", "seed", "lr", "speed", "view",
+                  "camera"}
     for key in q:
         if key in known_keys:
             continue
@@ -235,9 +256,30 @@ def complete(settings: RaceSettings) -> RaceSettings:
     hyperparameters (shared lr not folded in). Two complete settings that draw the same race
     are equal."""
     chosen = dict(settings.hyperparameters)
-    defaults = surface_defaults(settings.surface)
+    defaults = surface_defaults(settings.surface_obj)
     params = {oid: {**defaults[oid], **dict(chosen.get(oid, ()))} for oid in settings.optimizers}
     return with_params(replace(settings, start=settings.start_point), params)
+
+
+def _custom_from_query(q: dict, notices: list[str]) -> RaceSettings:
+    """The custom surface a link names, or the default surface with a notice saying why not."""
+    bounds = DEFAULT_CUSTOM_BOUNDS
+    if "bounds" in q:
+        try:
+            x_lo, x_hi, y_lo, y_hi = (_number(part) for part in q["bounds"].split(","))
+            if not (x_lo < x_hi and y_lo < y_hi and max(map(abs, (x_lo, x_hi, y_lo, y_hi))) <= 1e6):
+                raise ValueError
+            bounds = ((x_lo, x_hi), (y_lo, y_hi))
+        except ValueError:
+            notices.append(f"Ignored bounds={q['bounds']!r}: expected x_min,x_max,y_min,y_max with min < max.")
+    formula = q.get("f", "")
+    candidate = RaceSettings(surface=CUSTOM, formula=formula, bounds=bounds)
+    try:
+        _ = candidate.surface_obj  # parses and compiles; raises FormulaError (a ValueError) with the reason
+    except ValueError as err:
+        notices.append(f"Ignored the formula f={formula!r}: {err}.")
+        return RaceSettings()
+    return candidate
 
 
 def parse_value(spec, text: str) -> float | bool | None:

@@ -19,8 +19,11 @@ from optviz.figures import (
     summary_rows,
     surface_3d_figure,
 )
+from optviz.formula import ALLOWED_TEXT, MAX_LENGTH
 from optviz.presets import nice_log_grid, surface_defaults, view_tolerance
 from optviz.settings import (
+    CUSTOM,
+    DEFAULT_CUSTOM_BOUNDS,
     MAX_NOISE,
     PLAYGROUND_MAX_STEPS,
     SPEEDS,
@@ -34,6 +37,7 @@ from optviz.settings import (
 STORE = "_values"  # key -> value for every setting, kept even while its widget is not shown
 MAP_KEY = "race_map"
 LR_SPEC = OPTIMIZERS["sgd"].hyperparameter("lr")
+EXAMPLE_FORMULA = "x^2 + 10*sin(y)"
 NOISE_OPTIONS = [0.0, *nice_log_grid(1e-3, MAX_NOISE, (1.0, 2.0, 5.0))]
 
 
@@ -55,8 +59,8 @@ def run_race(settings: RaceSettings) -> tuple[list[Trajectory], dict[str, str]]:
         try:
             runs.append(
                 simulate(
-                    settings.surface, oid, settings.start_point, settings.steps, noise=settings.noise,
-                    seed=settings.seed, tol=view_tolerance(settings.surface), **settings.params_of(oid),
+                    settings.surface_obj, oid, settings.start_point, settings.steps, noise=settings.noise,
+                    seed=settings.seed, tol=view_tolerance(settings.surface_obj), **settings.params_of(oid),
                 )
             )
         except ValueError as err:
@@ -68,8 +72,8 @@ def race_chart(settings: RaceSettings):
     runs, _ = run_race(settings)
     subtitle = f"{len(runs)} optimizers, {settings.steps} steps" + (f", noise {settings.noise:g}" if settings.noise else "")
     return race_figure(
-        settings.surface, runs, start=settings.start_point, frame_ms=int(60 / settings.speed),
-        title=f"{SURFACES[settings.surface].name}: {subtitle}",
+        settings.surface_obj, runs, start=settings.start_point, frame_ms=int(60 / settings.speed),
+        title=f"{settings.surface_obj.name}: {subtitle}",
     )
 
 
@@ -93,9 +97,14 @@ def load(settings: RaceSettings) -> None:
         "view_3d": settings.view_3d,
         "camera_az": settings.camera[0],
         "camera_el": settings.camera[1],
+        "formula": settings.formula if settings.surface == CUSTOM else EXAMPLE_FORMULA,
     }
+    (values["x_min"], values["x_max"]), (values["y_min"], values["y_max"]) = (
+        settings.bounds if settings.surface == CUSTOM else DEFAULT_CUSTOM_BOUNDS
+    )
+    st.session_state["_good_surface"] = (settings.surface, settings.formula, settings.bounds)
     chosen = dict(settings.hyperparameters)
-    for oid, defaults in surface_defaults(settings.surface).items():
+    for oid, defaults in surface_defaults(settings.surface_obj).items():
         for name, value in {**defaults, **dict(chosen.get(oid, ()))}.items():
             values[hp_key(oid, name)] = value
     st.session_state[STORE] = values
@@ -113,13 +122,30 @@ def remember(key: str, value) -> None:
     st.session_state[STORE][key] = value
 
 
-def on_surface_change() -> None:
-    """A new surface gets its own start and learning rates; other settings stay."""
+def typed_surface() -> RaceSettings:
+    """The surface the sidebar names now (maybe a custom formula), as settings; may raise FormulaError."""
     surface = st.session_state["surface"]
-    defaults = surface_defaults(surface)
-    x, y = SURFACES[surface].start
-    updates = {"surface": surface, "start_x": x, "start_y": y}
-    updates.update({hp_key(oid, "lr"): d["lr"] for oid, d in defaults.items()})
+    if surface != CUSTOM:
+        return RaceSettings(surface=surface)
+    bounds = ((float(st.session_state["x_min"]), float(st.session_state["x_max"])),
+              (float(st.session_state["y_min"]), float(st.session_state["y_max"])))
+    typed = RaceSettings(surface=CUSTOM, formula=st.session_state["formula"], bounds=bounds)
+    _ = typed.surface_obj  # parse and compile now, so a bad formula is caught here
+    return typed
+
+
+def on_surface_change() -> None:
+    """A new surface (or formula, or view) gets its own start and learning rates; other settings stay."""
+    for key in ("surface", "formula", "x_min", "x_max", "y_min", "y_max"):
+        if key in st.session_state:
+            remember(key, st.session_state[key])
+    try:
+        surf = typed_surface().surface_obj
+    except ValueError:
+        return  # the sidebar shows the error at the formula
+    x, y = surf.start
+    updates = {"start_x": x, "start_y": y}
+    updates.update({hp_key(oid, "lr"): d["lr"] for oid, d in surface_defaults(surf).items()})
     for key, value in updates.items():
         remember(key, value)
         st.session_state[key] = value
@@ -172,14 +198,42 @@ def hyperparameter_widget(oid: str, spec, disabled: bool = False):
     return value
 
 
+def custom_surface_inputs(sb) -> RaceSettings:
+    """The formula box and view bounds. A formula that fails shows why, right there, and the
+    race stays on the last surface that worked."""
+    keep("formula")
+    sb.text_input(
+        "f(x, y) =", key="formula", on_change=on_surface_change, max_chars=MAX_LENGTH,
+        help=f"Ordinary math: {ALLOWED_TEXT}. `^` works as power. Example: {EXAMPLE_FORMULA}",
+    )
+    remember("formula", st.session_state["formula"])
+    cx, cy = sb.columns(2)
+    for col, key, label in ((cx, "x_min", "x min"), (cy, "x_max", "x max"), (cx, "y_min", "y min"), (cy, "y_max", "y max")):
+        keep(key)
+        remember(key, col.number_input(label, key=key, step=0.5, format="%.3g", on_change=on_surface_change))
+    try:
+        typed = typed_surface()
+    except ValueError as err:
+        reason = getattr(err, "reason", str(err))
+        where = f" (column {err.column})" if getattr(err, "column", None) else ""
+        sb.error(f"This formula cannot be used{where}: {reason}. The race shows the last surface that worked.")
+        surface, formula, bounds = st.session_state.get("_good_surface", ("quadratic", None, None))
+        return RaceSettings(surface=surface, formula=formula, bounds=bounds)
+    sb.latex(typed.surface_obj.latex)
+    sb.caption("Minima are approximate: found numerically inside the view.")
+    return typed
+
+
 def sidebar() -> RaceSettings:
     sb = st.sidebar
     keep("surface")
     surface = sb.selectbox(
-        "Surface", list(SURFACES), key="surface", on_change=on_surface_change,
-        format_func=lambda sid: SURFACES[sid].name,
+        "Surface", [*SURFACES, CUSTOM], key="surface", on_change=on_surface_change,
+        format_func=lambda sid: SURFACES[sid].name if sid in SURFACES else "Custom formula...",
     )
     remember("surface", surface)
+    chosen_surface = custom_surface_inputs(sb) if surface == CUSTOM else RaceSettings(surface=surface)
+    st.session_state["_good_surface"] = (chosen_surface.surface, chosen_surface.formula, chosen_surface.bounds)
 
     keep("optimizers")
     chosen = sb.multiselect(
@@ -242,7 +296,8 @@ def sidebar() -> RaceSettings:
     camera = (float(st.session_state[STORE]["camera_az"]), float(st.session_state[STORE]["camera_el"]))
 
     settings = RaceSettings(
-        surface=surface, optimizers=tuple(chosen), start=(st.session_state["start_x"], st.session_state["start_y"]),
+        surface=chosen_surface.surface, formula=chosen_surface.formula, bounds=chosen_surface.bounds,
+        optimizers=tuple(chosen), start=(st.session_state["start_x"], st.session_state["start_y"]),
         steps=int(steps), noise=float(noise), seed=int(seed), shared_lr=shared_lr, speed=float(speed), view_3d=view_3d,
         camera=camera,
     )
@@ -263,7 +318,7 @@ def main() -> None:
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
 
-    surf = SURFACES[settings.surface]
+    surf = settings.surface_obj
     st.latex(surf.latex)
     if surf.note:
         st.caption(surf.note)
@@ -279,7 +334,7 @@ def main() -> None:
         st.error(f"{OPTIMIZERS[oid].name} could not run: {message}")
 
     if settings.view_3d:
-        st.plotly_chart(surface_3d_figure(settings.surface, runs, camera=settings.camera), key="race_3d",
+        st.plotly_chart(surface_3d_figure(surf, runs, camera=settings.camera), key="race_3d",
                         width="stretch")
     else:
         st.plotly_chart(
@@ -288,9 +343,9 @@ def main() -> None:
         )
 
     left, right = st.columns(2)
-    left.plotly_chart(loss_figure(settings.surface, runs), key="loss_chart", width="stretch")
-    right.plotly_chart(distance_figure(settings.surface, runs), key="distance_chart", width="stretch")
-    st.dataframe(summary_rows(settings.surface, runs), hide_index=True, width="stretch")
+    left.plotly_chart(loss_figure(surf, runs), key="loss_chart", width="stretch")
+    right.plotly_chart(distance_figure(surf, runs), key="distance_chart", width="stretch")
+    st.dataframe(summary_rows(surf, runs), hide_index=True, width="stretch")
     st.caption(f"{surf.name}: {surf.source}.")
 
 

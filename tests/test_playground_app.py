@@ -251,3 +251,36 @@ def test_optimizers_page_lists_every_registry_entry():
         assert opt.name in text
     for surf in optviz.SURFACES.values():
         assert surf.name in text
+
+
+def test_custom_formula_races_and_a_bad_one_keeps_the_last_good_surface():
+    at = run_app({"optimizers": "sgd,adam", "steps": "100"})
+    at.sidebar.selectbox(key="surface").set_value("custom").run()
+    at.sidebar.text_input(key="formula").set_value("(x - 1)^2 + 3*(y + 1)^2").run()
+    assert not at.sidebar.error
+    # The race runs on the typed surface: SGD's path is the closed form of gradient descent on it.
+    lr = float(at.query_params["sgd.lr"])
+    start = tuple(float(v) for v in at.query_params["start"].split(","))
+    t = np.arange(101)
+    expected_x = 1 + (start[0] - 1) * (1 - 2 * lr) ** t
+    expected_y = -1 + (start[1] + 1) * (1 - 6 * lr) ** t
+    np.testing.assert_allclose(paths(at)["SGD"], np.column_stack([expected_x, expected_y]), atol=1e-6)  # drawn to 6 decimals
+    assert at.query_params["f"] == "(x - 1)^2 + 3*(y + 1)^2" and at.query_params["surface"] == "custom"
+    good = paths(at)
+
+    at.sidebar.text_input(key="formula").set_value("x**2 + os.system(1)").run()
+    assert not at.exception
+    assert "attribute access" in at.sidebar.error[0].value and "column" in at.sidebar.error[0].value
+    for name, path in paths(at).items():  # the previous surface still races
+        np.testing.assert_array_equal(path, good[name])
+    assert at.query_params["f"] == "(x - 1)^2 + 3*(y + 1)^2"  # the link keeps the formula that works
+
+
+def test_custom_formula_from_a_link_and_a_hostile_one():
+    at = run_app({"surface": "custom", "f": "x^2 + 10*sin(y)", "bounds": "-3,3,-3,3", "optimizers": "adam"})
+    assert not at.warning and at.sidebar.text_input(key="formula").value == "x^2 + 10*sin(y)"
+    assert at.sidebar.number_input(key="x_min").value == -3.0
+    hostile = run_app({"surface": "custom", "f": "__import__('os').system('touch /tmp/optviz_pwned')"})
+    assert "Ignored the formula" in hostile.warning[0].value
+    assert not __import__("os").path.exists("/tmp/optviz_pwned")
+    assert hostile.query_params["surface"] == "quadratic"
