@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 from .optimizers import OPTIMIZERS, get_optimizer, resolve_hyperparameters
 from .settings import RaceSettings
-from .surfaces import get_surface
 
 
 @dataclass(frozen=True)
@@ -538,7 +537,7 @@ def _code_of(surface_id: str) -> SurfaceCode:
 
 
 def _header(settings: RaceSettings, optimizer_id: str, library: str, filename: str) -> tuple[str, dict]:
-    surf = get_surface(settings.surface)
+    surf = settings.surface_obj
     opt = get_optimizer(optimizer_id)
     values = resolve_hyperparameters(opt, settings.params_of(opt.id))
     h = {p.name: (bool(v) if p.is_bool else float(v)) for p, v in zip(opt.hyperparameters, values, strict=True)}

@@ -11,7 +11,6 @@ from .optimizers import OPTIMIZERS
 from .presets import view_tolerance
 from .settings import RaceSettings
 from .simulate import Trajectory, simulate
-from .surfaces import get_surface
 
 
 def run_race(settings: RaceSettings) -> tuple[list[Trajectory], dict[str, str]]:
@@ -26,8 +25,14 @@ def run_race(settings: RaceSettings) -> tuple[list[Trajectory], dict[str, str]]:
         try:
             runs.append(
                 simulate(
-                    settings.surface, oid, settings.start_point, settings.steps, noise=settings.noise,
-                    seed=settings.seed, tol=view_tolerance(settings.surface), **settings.params_of(oid),
+                    settings.surface_obj,
+                    oid,
+                    settings.start_point,
+                    settings.steps,
+                    noise=settings.noise,
+                    seed=settings.seed,
+                    tol=view_tolerance(settings.surface_obj),
+                    **settings.params_of(oid),
                 )
             )
         except ValueError as err:
@@ -39,7 +44,7 @@ def race_title(settings: RaceSettings, runs: list[Trajectory]) -> str:
     """The map's title: surface, how many optimizers, steps, and the noise if any."""
     noise = f", noise {settings.noise:g} (seed {settings.seed})" if settings.noise else ""
     count = f"{len(runs)} optimizer{'s' if len(runs) != 1 else ''}"
-    return f"{get_surface(settings.surface).name}: {count}, {settings.steps} steps{noise}"
+    return f"{settings.surface_obj.name}: {count}, {settings.steps} steps{noise}"
 
 
 def settings_caption(settings: RaceSettings, runs: list[Trajectory]) -> str:
@@ -62,7 +67,11 @@ def race_map(settings: RaceSettings, runs: list[Trajectory], **kwargs) -> RaceFi
     :func:`optviz.figures.race_figure`)."""
     kwargs.setdefault("title", race_title(settings, runs))
     return race_figure(
-        settings.surface, runs, start=settings.start_point, frame_ms=frame_ms(settings), **kwargs,
+        settings.surface_obj,
+        runs,
+        start=settings.start_point,
+        frame_ms=frame_ms(settings),
+        **kwargs,
     )
 
 
