@@ -54,15 +54,15 @@ def custom_surface(expression: str, bounds=DEFAULT_BOUNDS, start: tuple[float, f
 @lru_cache(maxsize=128)
 def _build(expression: str, bounds, start) -> Surface:
     compiled = compile_formula(expression)
-    (x_lo, x_hi), (y_lo, y_hi) = bounds
-    if start is None:  # a corner region, away from the middle where minima often sit
-        start = (float(f"{x_lo + 0.8 * (x_hi - x_lo):.6g}"), float(f"{y_lo + 0.8 * (y_hi - y_lo):.6g}"))
+    (x_lo, _), (y_lo, _) = bounds
     probe = Surface(
         id="custom", name="Custom formula", index=CUSTOM_INDEX, latex=f"f(x, y) = {compiled.latex}",
-        source="typed in optviz", bounds=bounds, start=start, formula=expression,
+        source="typed in optviz", bounds=bounds, start=(x_lo, y_lo), formula=expression,
         address=compiled.address, compiled=compiled,
     )
     minima = find_minima(probe)
+    if start is None:
+        start = suggest_start(probe, minima)
     return Surface(
         id="custom", name=f"f(x, y) = {expression}", index=CUSTOM_INDEX, latex=probe.latex,
         source="typed in optviz; minima found numerically (approximate)", bounds=bounds, start=start,
@@ -109,6 +109,31 @@ def find_minima(surface: Surface, grid: int = 121, steps: int = 2000) -> tuple[M
         found.append(Minimum(float(x), float(y), float(value)))
     found.sort(key=lambda m: m.value)
     return tuple(found[:MAX_MINIMA])
+
+
+def suggest_start(surface: Surface, minima: tuple[Minimum, ...], grid: int = 9) -> tuple[float, float]:
+    """A start worth racing from: the highest of a coarse grid of points whose descent (by
+    Rprop) ends at the lowest minimum found, so the paths cross the view and stay in it.
+    Without minima, the view's upper-right region."""
+    (x_lo, x_hi), (y_lo, y_hi) = surface.bounds
+    fallback = (float(f"{x_lo + 0.8 * (x_hi - x_lo):.6g}"), float(f"{y_lo + 0.8 * (y_hi - y_lo):.6g}"))
+    if not minima:
+        return fallback
+    fractions = np.linspace(0.1, 0.9, grid)
+    gx, gy = np.meshgrid(x_lo + fractions * (x_hi - x_lo), y_lo + fractions * (y_hi - y_lo))
+    starts = np.column_stack([gx.ravel(), gy.ravel()])
+    spacing = min(x_hi - x_lo, y_hi - y_lo) / 120
+    result = simulate_batch(surface, "rprop", starts, 1000, lr=spacing, step_size_min=0.0, step_size_max=10 * spacing)
+    best = minima[0]
+    arrives = (result.diverged_at < 0) & (
+        np.hypot(result.final[:, 0] - best.x, result.final[:, 1] - best.y) < 0.01 * math.hypot(x_hi - x_lo, y_hi - y_lo)
+    )
+    if not arrives.any():
+        return fallback
+    heights = np.array([surface.value_and_grad(x, y)[0] for x, y in starts])
+    heights[~arrives | ~np.isfinite(heights)] = -np.inf
+    x, y = starts[int(np.argmax(heights))]
+    return float(f"{x:.6g}"), float(f"{y:.6g}")
 
 
 def _polish(surface: Surface, x: float, y: float, value: float, h: float, iterations: int = 30):

@@ -138,11 +138,15 @@ def _integrate_batch(sid, address, oid, table, starts, steps, noise, seed, minim
         counters[i, 2] = reached_index
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def evaluate_grid(sid, address, xs, ys):
-    """f on the grid xs x ys, as an array indexed [row = y, column = x] (plotly's layout)."""
+    """f on the grid xs x ys, as an array indexed [row = y, column = x] (plotly's layout).
+
+    Serial on purpose: a 800 x 600 map takes milliseconds, and a parallel kernel would add
+    seconds to the first compile of a fresh install.
+    """
     z = np.empty((ys.shape[0], xs.shape[0]))
-    for i in prange(ys.shape[0]):
+    for i in range(ys.shape[0]):
         for j in range(xs.shape[0]):
             z[i, j] = evaluate(sid, address, xs[j], ys[i])[0]
     return z

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from optviz import OPTIMIZERS, SURFACES, Trajectory, simulate, simulate_batch, surface_grid
+from optviz import OPTIMIZERS, SURFACES, Trajectory, simulate, surface_grid
 from optviz.figures import (
     CLICK_TRACE,
     COLORS,
@@ -43,9 +43,12 @@ NOISE_OPTIONS = [0.0, *nice_log_grid(1e-3, MAX_NOISE, (1.0, 2.0, 5.0))]
 
 @st.cache_resource(show_spinner=False)
 def warm_up() -> bool:
-    """Load (or, on a fresh install, compile) every numba kernel once per server process."""
+    """Load (or, on a fresh install, compile) the kernels a first page needs, once per process.
+
+    The parallel batch kernel is left to the first custom formula (its minima search), so a
+    fresh install's first page does not wait for it.
+    """
     simulate("quadratic", "sgd", steps=2)
-    simulate_batch("quadratic", "sgd", [[1.0, 1.0]], steps=2)
     surface_grid("quadratic", 4)
     surface_defaults("quadratic")
     return True
@@ -219,8 +222,6 @@ def custom_surface_inputs(sb) -> RaceSettings:
         sb.error(f"This formula cannot be used{where}: {reason}. The race shows the last surface that worked.")
         surface, formula, bounds = st.session_state.get("_good_surface", ("quadratic", None, None))
         return RaceSettings(surface=surface, formula=formula, bounds=bounds)
-    sb.latex(typed.surface_obj.latex)
-    sb.caption("Minima are approximate: found numerically inside the view.")
     return typed
 
 
