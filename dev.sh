@@ -27,6 +27,8 @@ chromium() {  # the browser tests and image export use Debian's Chromium, never 
 case "${1:-}" in
   app)
     venv requirements.txt
+    echo "Loading optviz's compiled kernels (the first run after an install compiles them: about 15 s)..."
+    .venv/bin/python -c "import optviz; optviz.simulate('quadratic', 'sgd', steps=2); optviz.surface_grid('quadratic', 4)"
     exec .venv/bin/streamlit run app.py "${@:2}"
     ;;
   test)

@@ -172,13 +172,17 @@ def apply_map_click() -> None:
         st.session_state[key] = value
 
 
+def with_value(options: list[float], key: str) -> list[float]:
+    """The slider's options, plus the stored value where it is off the grid (from a link, say)."""
+    value = float(st.session_state[key])
+    return options if value in options else sorted({*options, value})
+
+
 def log_slider(label: str, key: str, low: float, high: float, **kwargs):
     """A slider over round log-spaced values; a stored value off the grid joins the options."""
     keep(key)
-    options = nice_log_grid(low, high)
-    if st.session_state[key] not in options:
-        options = sorted({*options, float(st.session_state[key])})
-    value = st.select_slider(label, options=options, key=key, format_func=lambda v: f"{v:g}", **kwargs)
+    value = st.select_slider(label, options=with_value(nice_log_grid(low, high), key), key=key,
+                             format_func=lambda v: f"{v:g}", **kwargs)
     remember(key, value)
     return value
 
@@ -275,7 +279,8 @@ def sidebar() -> RaceSettings:
     steps = sb.slider("Steps", 1, PLAYGROUND_MAX_STEPS, key="steps")
     remember("steps", steps)
     keep("noise")
-    noise = sb.select_slider("Gradient noise (std)", NOISE_OPTIONS, key="noise", format_func=lambda v: f"{v:g}",
+    noise = sb.select_slider("Gradient noise (std)", with_value(NOISE_OPTIONS, "noise"), key="noise",
+                             format_func=lambda v: f"{v:g}",
                              help="Gaussian noise added to every gradient component, as a mini-batch would.")
     remember("noise", noise)
     keep("seed")

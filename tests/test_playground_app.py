@@ -284,3 +284,11 @@ def test_custom_formula_from_a_link_and_a_hostile_one():
     assert "Ignored the formula" in hostile.warning[0].value
     assert not __import__("os").path.exists("/tmp/optviz_pwned")
     assert hostile.query_params["surface"] == "quadratic"
+
+
+def test_link_values_off_the_slider_grids_are_kept_exactly():
+    query = {"optimizers": "rmsprop", "noise": "0.15", "seed": "4", "rmsprop.lr": "0.0123", "rmsprop.alpha": "0.12345"}
+    at = run_app(query)
+    assert not at.warning
+    assert {k: at.query_params[k] for k in query} == query
+    assert at.sidebar.select_slider(key="noise").value == 0.15

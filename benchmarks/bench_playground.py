@@ -1,0 +1,182 @@
+"""Playground speed, server side and in a real browser (Debian's Chromium via Playwright).
+
+Run by hand (never as a test):  .venv/bin/python benchmarks/bench_playground.py
+Prints one table of medians: a slider change's server-side rerun (AppTest, JIT warm), the
+same work without Streamlit, the first page view of a fresh install (empty numba cache) and
+with the cache warm, and a slider change seen in the browser.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+import optviz  # noqa: E402
+from optviz.figures import distance_figure, loss_figure, race_figure, summary_rows  # noqa: E402
+from optviz.presets import nice_log_grid, view_tolerance  # noqa: E402
+from optviz.settings import from_query, to_query  # noqa: E402
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+READY = """() => { const gd = document.querySelector('.js-plotly-plot');
+    return gd && gd._fullData && gd._fullData.some(t => t.name === 'start'); }"""
+RMSPROP_X = """() => { const gd = document.querySelector('.js-plotly-plot');
+    const t = gd && gd._fullData ? gd._fullData.find(t => t.name === 'RMSProp') : null;
+    return t ? Array.from(t.x).slice(0, 40).join(',') : null; }"""
+
+
+def server_side_rerun() -> tuple[float, float]:
+    """Median seconds of a slider change: through AppTest, and the same work without Streamlit."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()
+    values = [v for v in nice_log_grid(1e-3, 1.0) if v != 0.1][:15]  # each a new race: no cache hit
+    times = []
+    for v in values:
+        t0 = time.perf_counter()
+        at.sidebar.select_slider(key="rmsprop.lr").set_value(v).run()
+        times.append(time.perf_counter() - t0)
+        assert not at.exception
+    direct = []
+    for v in values:
+        s = from_query({**to_query(from_query({})), "rmsprop.lr": repr(v * 1.01)})
+        t0 = time.perf_counter()
+        surf = s.surface_obj
+        runs = [optviz.simulate(surf, o, s.start_point, s.steps, tol=view_tolerance(surf), **s.params_of(o))
+                for o in s.optimizers]
+        race_figure(surf, runs).to_dict()
+        loss_figure(surf, runs).to_dict()
+        distance_figure(surf, runs).to_dict()
+        summary_rows(surf, runs)
+        direct.append(time.perf_counter() - t0)
+    return statistics.median(times), statistics.median(direct)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(cache_dir: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
+         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+            return proc, url
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def first_view(browser, url: str) -> tuple[float, bool]:
+    """Seconds from navigation to a drawn race; and whether a worded spinner showed meanwhile."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    t0 = time.perf_counter()
+    page.goto(url)
+    spinner_seen = False
+    while not page.evaluate(READY):
+        if not spinner_seen and page.get_by_text("Preparing the optimizers").count():
+            spinner_seen = True
+        page.wait_for_timeout(50)
+        if time.perf_counter() - t0 > 180:
+            raise RuntimeError("no race after 180 s")
+    elapsed = time.perf_counter() - t0
+    page.close()
+    return elapsed, spinner_seen
+
+
+def slider_in_browser(browser, url: str, repeats: int = 7) -> float:
+    """Median seconds from a learning-rate keypress to the redrawn RMSProp path on screen."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.goto(url)
+    page.wait_for_function(READY, timeout=180_000)
+    page.locator("[data-testid=stSidebar] [data-testid=stExpander] summary", has_text="RMSProp").click()
+    thumb = page.locator('input[type=range][aria-label="Learning rate (`lr`)"]').first
+    times = []
+    for i in range(repeats):
+        before = page.evaluate(RMSPROP_X)
+        thumb.focus()
+        t0 = time.perf_counter()
+        thumb.press("ArrowLeft" if i % 2 else "ArrowRight")
+        while True:
+            try:
+                now = page.evaluate(RMSPROP_X)
+            except Exception:  # the chart is being replaced
+                now = None
+            if now is not None and now != before:
+                break
+            page.wait_for_timeout(10)
+        times.append(time.perf_counter() - t0)
+        page.wait_for_timeout(300)
+    page.close()
+    return statistics.median(times)
+
+
+def main() -> None:
+    rerun, direct = server_side_rerun()
+    with tempfile.TemporaryDirectory() as cache, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        proc, url = start_server(cache)
+        try:
+            cold, spinner = first_view(browser, url)
+        finally:
+            proc.terminate()
+            proc.wait()
+        warm_views = []
+        for _ in range(3):
+            proc, url = start_server(cache)
+            try:
+                warm_views.append(first_view(browser, url)[0])
+            finally:
+                proc.terminate()
+                proc.wait()
+        proc, url = start_server(cache)
+        try:
+            browser_change = slider_in_browser(browser, url)
+        finally:
+            proc.terminate()
+            proc.wait()
+        browser.close()
+    warm = statistics.median(warm_views)
+    rows = [
+        ("slider change, server-side rerun (AppTest, 7 optimizers, 300 steps)", f"{rerun * 1e3:.0f} ms",
+         f"{rerun / direct:.1f}x the bare work ({direct * 1e3:.0f} ms: runs + figures)", "< 150 ms"),
+        ("slider change seen in Chromium (keypress to redrawn path)", f"{browser_change * 1e3:.0f} ms",
+         f"{browser_change / rerun:.1f}x the server rerun", "< 1 s"),
+        ("first page view, fresh install (empty numba cache)", f"{cold:.1f} s",
+         f"spinner with words shown: {'yes' if spinner else 'no'}", "< 15 s"),
+        ("first page view, numba cache warm (new server)", f"{warm:.1f} s", f"{cold / warm:.1f}x faster than cold",
+         "< 3 s"),
+    ]
+    header = ("what", "median", "ratio / note", "target")
+    widths = [max(len(r[i]) for r in [*rows, header]) for i in range(4)]
+    print(" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+    print("-+-".join("-" * w for w in widths))
+    for r in rows:
+        print(" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+    print(f"\n{os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} at the end")
+
+
+if __name__ == "__main__":
+    main()
