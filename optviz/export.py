@@ -316,12 +316,9 @@ def to_json(settings: RaceSettings, runs: Sequence[Trajectory]) -> str:
     return json.dumps(document, allow_nan=False, separators=(",", ":"))
 
 
-def from_json(text: str | bytes) -> tuple[RaceSettings, tuple[str, ...]]:
-    """The race settings in a JSON export, and notices for anything that could not be used.
-
-    The settings go through :func:`optviz.settings.from_query`, exactly as a link's would:
-    a tampered or stale value falls back to its default and is named in the notices. The
-    trajectories in the file are not read: the race is simulated again from the settings.
+def read_query(text: str | bytes) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The query parameters stored in a JSON export, and notices for stored values that are
+    not text (they are left out).
 
     Raises:
         ValueError: the text is not an optviz JSON export at all.
@@ -335,11 +332,27 @@ def from_json(text: str | bytes) -> tuple[RaceSettings, tuple[str, ...]]:
     version = document["optviz"]
     if version != FILE_VERSION:
         raise ValueError(f"optviz race file version {version!r} is not supported: this optviz reads version 1")
-    query = document.get("settings")
-    if not isinstance(query, dict):
+    stored = document.get("settings")
+    if not isinstance(stored, dict):
         raise ValueError('not an optviz race file: "settings" should be an object of text values')
-    notices = [f"Ignored {key}={value!r}: expected text." for key, value in query.items() if not isinstance(value, str)]
-    settings = from_query({str(k): v for k, v in query.items() if isinstance(v, str)})
+    notices = tuple(
+        f"Ignored {key}={value!r}: expected text." for key, value in stored.items() if not isinstance(value, str)
+    )
+    return {str(k): v for k, v in stored.items() if isinstance(v, str)}, notices
+
+
+def from_json(text: str | bytes) -> tuple[RaceSettings, tuple[str, ...]]:
+    """The race settings in a JSON export, and notices for anything that could not be used.
+
+    The settings go through :func:`optviz.settings.from_query`, exactly as a link's would:
+    a tampered or stale value falls back to its default and is named in the notices. The
+    trajectories in the file are not read: the race is simulated again from the settings.
+
+    Raises:
+        ValueError: the text is not an optviz JSON export at all.
+    """
+    query, notices = read_query(text)
+    settings = from_query(query)
     notices = (*notices, *settings.notices)
     return replace(settings, notices=notices), notices
 

@@ -1,0 +1,302 @@
+"""The command line: ``python -m optviz run`` and ``python -m optviz export``.
+
+Both build the race exactly as a Playground link does: the options become query parameters
+(``--steps 300`` is ``steps=300``, ``--set rmsprop.alpha=0.9`` is ``rmsprop.alpha=0.9``),
+read by :func:`optviz.settings.from_query`, on top of a saved JSON export when ``--config``
+names one. Where a link quietly falls back to a default, the command line stops instead: exit
+status 2 and one line on stderr naming the option and the value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from .export import FORMATS, ImageExportError, export, read_query
+from .optimizers import OPTIMIZERS
+from .race import run_race
+from .settings import DEFAULT_OPTIMIZERS, PLAYGROUND_MAX_STEPS, RaceSettings, from_query
+from .surfaces import SURFACES
+
+USAGE_ERROR = 2
+
+# Query key -> the option that sets it (hyperparameters come from --set).
+OPTION_OF = {
+    "surface": "--surface",
+    "f": "--formula",
+    "bounds": "--bounds",
+    "optimizers": "--optimizers",
+    "start": "--start",
+    "steps": "--steps",
+    "noise": "--noise",
+    "seed": "--seed",
+    "lr": "--lr",
+    "speed": "--speed",
+}
+_NOTICE = re.compile(r"^Ignored (?P<key>[^\s=]+)=(?P<value>.+?): (?P<why>.+?)\.?$")
+
+
+class UsageError(Exception):
+    """A bad option or value: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (and the exit status stays 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.25 <= value <= 8.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range: expected a number from 0.25 to 8")
+    return value
+
+
+def _pixels(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of pixels") from None
+    if not 200 <= value <= 4000:
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range: expected 200 to 4000 pixels")
+    return value
+
+
+def _frames(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 2 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range: expected 2 to 1000 frames")
+    return value
+
+
+def _race_options(parser: argparse.ArgumentParser) -> None:
+    race = parser.add_argument_group("the race (defaults: the Playground's)")
+    race.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help="a JSON export (from the Playground or `export --format json`) to start from; options given here override it",
+    )
+    race.add_argument(
+        "--surface", metavar="ID", help=f"the surface: {', '.join(SURFACES)}, or custom (default: quadratic)"
+    )
+    race.add_argument(
+        "--formula",
+        metavar="EXPR",
+        help="with --surface custom: f(x, y) as typed in the Playground, e.g. 'x^2 + 10*sin(y)'",
+    )
+    race.add_argument(
+        "--bounds", metavar="XMIN,XMAX,YMIN,YMAX", help="with --surface custom: the view (default: -5,5,-5,5)"
+    )
+    race.add_argument(
+        "--optimizers",
+        metavar="ID,ID,...",
+        help=f"comma-separated optimizers to race: {', '.join(OPTIMIZERS)} (default: {','.join(DEFAULT_OPTIMIZERS)})",
+    )
+    race.add_argument("--start", metavar="X,Y", help="the starting point (default: the surface's suggested start)")
+    race.add_argument("--steps", metavar="N", help=f"number of steps, 1 to {PLAYGROUND_MAX_STEPS} (default: 300)")
+    race.add_argument(
+        "--noise", metavar="STD", help="std of Gaussian noise added to each gradient component (default: 0)"
+    )
+    race.add_argument("--seed", metavar="N", help="noise seed, 0 to 2147483647 (default: 0)")
+    race.add_argument(
+        "--lr", metavar="LR", help="one learning rate for every optimizer (default: each its own suggested rate)"
+    )
+    race.add_argument(
+        "--speed", metavar="X", help="animation speed for GIF, MP4 and HTML: 0.25, 0.5, 1, 2 or 4 (default: 1)"
+    )
+    race.add_argument(
+        "--set",
+        metavar="OPT.NAME=VALUE",
+        action="append",
+        default=[],
+        dest="assignments",
+        help="a hyperparameter by torch.optim's name, e.g. --set rmsprop.lr=0.01 --set rmsprop.alpha=0.9 "
+        "--set adam.amsgrad=true (repeatable; the optimizer must be racing)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for ``python -m optviz``."""
+    parser = _Parser(
+        prog="python -m optviz",
+        description="Race optimizers across 2D loss surfaces from the command line: the same races, "
+        "files and checks as the optviz Playground.",
+        epilog="examples:\n"
+        "  python -m optviz run --surface rosenbrock --optimizers rmsprop,adam --set rmsprop.lr=0.01\n"
+        "  python -m optviz run --format csv --steps 100 --output race.csv\n"
+        "  python -m optviz export --format gif --output race.gif --surface himmelblau\n"
+        "  python -m optviz export --format numpy --optimizer rmsprop --config race.json --output rmsprop.py",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{run,export}", parser_class=_Parser)
+
+    run = commands.add_parser(
+        "run",
+        help="simulate the race and print every trajectory (JSON or CSV)",
+        description="Simulate the race and write every optimizer's trajectory: JSON (settings and paths, "
+        "the same file as `export --format json`) or CSV (one row per optimizer per step).",
+    )
+    _race_options(run)
+    out = run.add_argument_group("output")
+    out.add_argument("--format", choices=("json", "csv"), default="json", help="json (default) or csv")
+    out.add_argument("--output", metavar="PATH", type=Path, help="write here instead of standard output")
+
+    exp = commands.add_parser(
+        "export",
+        help="write the race to a file in any format",
+        description="Write the race as an image, animation, page, data file or script.",
+    )
+    _race_options(exp)
+    out = exp.add_argument_group("output")
+    out.add_argument(
+        "--format",
+        required=True,
+        choices=tuple(FORMATS),
+        help="; ".join(f"{f.id}: {f.label}" for f in FORMATS.values()),
+    )
+    out.add_argument("--output", metavar="PATH", type=Path, required=True, help="the file to write")
+    out.add_argument(
+        "--optimizer",
+        metavar="ID",
+        help="numpy and pytorch formats: whose path the script reproduces (default: the first racing)",
+    )
+    out.add_argument(
+        "--scale", type=_positive_float, default=2.0, help="png: pixels per CSS pixel, 0.25 to 8 (default: 2)"
+    )
+    out.add_argument(
+        "--width", type=_pixels, help="png, svg, pdf, html: CSS pixels (default 1000); gif, mp4: pixels (default 800)"
+    )
+    out.add_argument(
+        "--height", type=_pixels, help="png, svg, pdf, html: CSS pixels (default 720); gif, mp4: pixels (default 600)"
+    )
+    out.add_argument("--frames", type=_frames, default=100, help="gif, mp4: at most this many frames (default: 100)")
+    return parser
+
+
+def _reason(notice: str, origin: dict[str, str]) -> str:
+    """A settings notice rewritten to name the command-line option that caused it."""
+    match = _NOTICE.match(notice)
+    if match:
+        key, value, why = match["key"], match["value"], match["why"]
+        where = origin.get(key, "--set")
+        if where.startswith("--config"):
+            return f"{where}: {key}={value}: {why}"
+        if where == "--set":
+            return f"--set {key}={value.strip(chr(39))}: {why}"
+        return f"{where} {value}: {why}"
+    if notice.startswith("Ignored unknown optimizer"):
+        return f"--optimizers: {notice.removeprefix('Ignored ').rstrip('.')}; choose from: {', '.join(OPTIMIZERS)}"
+    if notice.startswith("Ignored an empty optimizer list"):
+        return "--optimizers: the list is empty"
+    if notice.startswith("Ignored the formula"):
+        return f"--formula: {notice.removeprefix('Ignored the formula ').rstrip('.')}"
+    if notice.startswith("Ignored the "):  # values valid one by one that clash (rprop's step sizes)
+        return f"--set: {notice.removeprefix('Ignored ').rstrip('.')}"
+    return notice.removeprefix("Ignored ").rstrip(".")
+
+
+def settings_from_args(args: argparse.Namespace) -> RaceSettings:
+    """The race the options describe, validated as a link would be, but strictly.
+
+    Raises:
+        UsageError: naming the option and value that cannot be used.
+    """
+    query: dict[str, str] = {}
+    origin: dict[str, str] = {}
+    if args.config is not None:
+        try:
+            stored, notices = read_query(args.config.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise UsageError(f"--config {args.config}: {err}") from None
+        if notices:
+            raise UsageError(f"--config {args.config}: {notices[0].removeprefix('Ignored ').rstrip('.')}")
+        query.update(stored)
+        origin.update({key: f"--config {args.config}" for key in stored})
+    for key, option in OPTION_OF.items():
+        value = getattr(args, option.removeprefix("--"))
+        if value is not None:
+            query[key], origin[key] = value, option
+    if query.get("surface") != "custom":
+        for key in ("f", "bounds"):
+            if origin.get(key) in ("--formula", "--bounds"):
+                raise UsageError(f"{origin[key]} needs --surface custom")
+    for assignment in args.assignments:
+        name, sep, value = assignment.partition("=")
+        oid, dot, hp = name.partition(".")
+        if not sep or not dot or not oid or not hp:
+            raise UsageError(f"--set {assignment!r}: expected OPTIMIZER.NAME=VALUE, like rmsprop.alpha=0.9")
+        query[name], origin[name] = value, "--set"
+    settings = from_query(query)
+    if settings.notices:
+        raise UsageError(_reason(settings.notices[0], origin))
+    racing = set(settings.optimizers)
+    for name, where in origin.items():
+        oid = name.partition(".")[0]
+        if where == "--set" and oid not in racing:
+            raise UsageError(f"--set {name}={query[name]}: {oid} is not racing; add it to --optimizers")
+    return settings
+
+
+def _write(data: bytes, path: Path | None) -> None:
+    if path is None:
+        sys.stdout.buffer.write(data if data.endswith(b"\n") else data + b"\n")
+        sys.stdout.buffer.flush()
+        return
+    path.write_bytes(data)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0, 1 for a failure, 2 for bad usage)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    prog = f"{parser.prog} {args.command}"
+    try:
+        settings = settings_from_args(args)
+        if getattr(args, "optimizer", None) is not None and args.optimizer not in OPTIMIZERS:
+            raise UsageError(
+                f"--optimizer {args.optimizer!r}: not a known optimizer; choose from: {', '.join(OPTIMIZERS)}"
+            )
+        needs_runs = args.command == "run" or not FORMATS[args.format].per_optimizer
+        runs = None
+        if needs_runs:
+            runs, errors = run_race(settings)
+            if errors:
+                oid, message = next(iter(errors.items()))
+                raise UsageError(f"{oid} cannot run: {message}")
+        if args.command == "run":
+            data = export(settings, args.format, runs)
+        else:
+            data = export(
+                settings,
+                args.format,
+                runs,
+                optimizer=args.optimizer,
+                scale=args.scale,
+                width=args.width,
+                height=args.height,
+                max_frames=args.frames,
+            )
+        _write(data, args.output)
+    except UsageError as err:
+        print(f"{prog}: error: {err}", file=sys.stderr)
+        return USAGE_ERROR
+    except ValueError as err:  # a value the exporters refuse (say, a script for a custom formula)
+        print(f"{prog}: error: {err}", file=sys.stderr)
+        return USAGE_ERROR
+    except (ImageExportError, OSError) as err:
+        print(f"{prog}: failed: {err}", file=sys.stderr)
+        return 1
+    return 0
