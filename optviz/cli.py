@@ -45,7 +45,12 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr (and the exit status stays 2)."""
+    """argparse, but a usage error is one line on stderr (and the exit status stays 2), and a
+    value like ``-1.5,2`` or ``-1e-3`` is a value, not an option (``--start -1.5,2`` works)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-\.?\d[\d.,eE+-]*$")
 
     def error(self, message: str) -> NoReturn:
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see --help)\n")
