@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import shlex
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -29,14 +30,19 @@ def optviz_cli(*args: str) -> subprocess.CompletedProcess:
     """``python -m optviz ARGS`` in a new process, from outside the repository."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "optviz", *args], capture_output=True, text=True, env=env, cwd="/", timeout=300,
+        [sys.executable, "-m", "optviz", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd="/",
+        timeout=300,
     )
 
 
 def test_run_prints_the_trajectories_simulate_gives():
     done = optviz_cli(
-        "run", "--surface", "rosenbrock", "--optimizers", "rmsprop,adam", "--steps", "60", "--start", "-1.2,1.5",
-        "--set", "rmsprop.lr=0.01", "--set", "rmsprop.alpha=0.95",
+        *shlex.split("run --surface rosenbrock --optimizers rmsprop,adam --steps 60 --start -1.2,1.5"),
+        *shlex.split("--set rmsprop.lr=0.01 --set rmsprop.alpha=0.95"),
     )
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
@@ -44,7 +50,12 @@ def test_run_prints_the_trajectories_simulate_gives():
     expected = {
         "rmsprop": optviz.simulate("rosenbrock", "rmsprop", (-1.2, 1.5), 60, tol=tol, lr=0.01, alpha=0.95),
         "adam": optviz.simulate(
-            "rosenbrock", "adam", (-1.2, 1.5), 60, tol=tol, lr=surface_defaults("rosenbrock")["adam"]["lr"],
+            "rosenbrock",
+            "adam",
+            (-1.2, 1.5),
+            60,
+            tol=tol,
+            lr=surface_defaults("rosenbrock")["adam"]["lr"],
         ),
     }
     assert [t["optimizer"] for t in document["trajectories"]] == ["rmsprop", "adam"]
@@ -57,14 +68,23 @@ def test_run_prints_the_trajectories_simulate_gives():
 
 def test_run_csv_to_a_file(tmp_path):
     out = tmp_path / "race.csv"
-    assert main(["run", "--format", "csv", "--optimizers", "sgd,rprop", "--steps", "25", "--noise", "0.2",
-                 "--seed", "5", "--output", str(out)]) == 0
+    assert (
+        main(
+            [
+                *shlex.split("run --format csv --optimizers sgd,rprop --steps 25 --noise 0.2 --seed 5"),
+                "--output",
+                str(out),
+            ]
+        )
+        == 0
+    )
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     assert len(rows) == 2 * 26
     start = optviz.SURFACES["quadratic"].start
     for oid in ("sgd", "rprop"):
-        run = optviz.simulate("quadratic", oid, start, 25, noise=0.2, seed=5,
-                              lr=surface_defaults("quadratic")[oid]["lr"])
+        run = optviz.simulate(
+            "quadratic", oid, start, 25, noise=0.2, seed=5, lr=surface_defaults("quadratic")[oid]["lr"]
+        )
         mine = [r for r in rows if r["optimizer"] == oid]
         np.testing.assert_array_equal([[float(r["x"]), float(r["y"])] for r in mine], run.path)
 
@@ -99,9 +119,9 @@ def check_file(fmt: str, path: Path) -> None:
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_export_writes_every_format(fmt, tmp_path):
     out = tmp_path / f"race.{FORMATS[fmt].extension}"
-    args = ["export", "--format", fmt, "--output", str(out), "--surface", "himmelblau", "--optimizers",
-            "rmsprop,adam", "--steps", "40", "--width", "640", "--height", "480", "--frames", "20",
-            "--optimizer", "rmsprop"]
+    race = "--surface himmelblau --optimizers rmsprop,adam --steps 40"
+    sizes = "--width 640 --height 480 --frames 20 --optimizer rmsprop"
+    args = ["export", "--format", fmt, "--output", str(out), *race.split(), *sizes.split()]
     assert main(args) == 0
     check_file(fmt, out)
 
@@ -115,8 +135,8 @@ def test_export_gif_in_a_new_process(tmp_path):
 
 def test_numpy_script_from_the_cli_prints_the_final_point(tmp_path):
     out = tmp_path / "rmsprop.py"
-    assert main(["export", "--format", "numpy", "--output", str(out), "--surface", "beale", "--optimizers",
-                 "rmsprop", "--set", "rmsprop.lr=0.003", "--steps", "120"]) == 0
+    race = "--surface beale --optimizers rmsprop --set rmsprop.lr=0.003 --steps 120"
+    assert main(["export", "--format", "numpy", "--output", str(out), *race.split()]) == 0
     done = subprocess.run([sys.executable, "-I", str(out)], capture_output=True, text=True, timeout=120)
     x, y = map(float, done.stdout.split())
     run = optviz.simulate("beale", "rmsprop", optviz.SURFACES["beale"].start, 120, lr=0.003)
@@ -125,8 +145,8 @@ def test_numpy_script_from_the_cli_prints_the_final_point(tmp_path):
 
 def test_config_restores_a_saved_race_and_options_override_it(tmp_path):
     saved = tmp_path / "race.json"
-    assert main(["export", "--format", "json", "--output", str(saved), "--surface", "booth", "--optimizers",
-                 "adam,nadam", "--set", "adam.beta1=0.8", "--noise", "0.5", "--seed", "3"]) == 0
+    race = "--surface booth --optimizers adam,nadam --set adam.beta1=0.8 --noise 0.5 --seed 3"
+    assert main(["export", "--format", "json", "--output", str(saved), *race.split()]) == 0
     again = tmp_path / "again.json"
     assert main(["run", "--config", str(saved), "--steps", "50", "--output", str(again)]) == 0
     settings = json.loads(again.read_text())["settings"]
@@ -137,9 +157,8 @@ def test_config_restores_a_saved_race_and_options_override_it(tmp_path):
 def test_help_documents_every_option():
     done = optviz_cli("export", "--help")
     assert done.returncode == 0
-    for option in ("--surface", "--optimizers", "--start", "--steps", "--noise", "--seed", "--set", "--config",
-                   "--optimizer", "--format", "--output", "--scale", "--width", "--height", "--frames", "--lr",
-                   "--formula", "--bounds", "--speed"):
+    options = "--surface --optimizers --start --steps --noise --seed --set --config --optimizer --format --output"
+    for option in (*options.split(), *shlex.split("--scale --width --height --frames --lr --formula --bounds --speed")):
         assert option in done.stdout, option
     for fmt in FORMATS:
         assert fmt in done.stdout
@@ -189,8 +208,10 @@ def exit_status(argv: list[str]) -> int:
         (["export", "--format", "png"], ["--output"]),
         (["export", "--format", "png", "--output", "x.png", "--scale", "100"], ["--scale", "100"]),
         (["export", "--format", "numpy", "--output", "x.py", "--optimizer", "lbfgs"], ["--optimizer", "lbfgs"]),
-        (["export", "--format", "numpy", "--output", "x.py", "--surface", "custom", "--formula", "x^2"],
-         ["no script template", "custom"]),
+        (
+            ["export", "--format", "numpy", "--output", "x.py", "--surface", "custom", "--formula", "x^2"],
+            ["no script template", "custom"],
+        ),
     ],
 )
 def test_bad_export_options_in_a_new_process(args, words, tmp_path):

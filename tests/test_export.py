@@ -68,8 +68,12 @@ def test_run_race_is_simulate_with_the_race_settings(race):
     assert [t.optimizer for t in runs] == list(settings.optimizers)
     for t in runs:
         alone = optviz.simulate(
-            settings.surface, t.optimizer, settings.start_point, settings.steps,
-            tol=view_tolerance(settings.surface), **settings.params_of(t.optimizer),
+            settings.surface,
+            t.optimizer,
+            settings.start_point,
+            settings.steps,
+            tol=view_tolerance(settings.surface),
+            **settings.params_of(t.optimizer),
         )
         np.testing.assert_array_equal(t.path, alone.path)
 
@@ -286,8 +290,17 @@ def test_json_holds_the_settings_and_every_trajectory(race):
     "query",
     [
         {},
-        {"surface": "rosenbrock", "optimizers": "rmsprop,adam,rprop", "noise": "0.3", "seed": "12",
-         "rmsprop.alpha": "0.95", "rmsprop.centered": "true", "adam.amsgrad": "true", "speed": "2", "steps": "77"},
+        {
+            "surface": "rosenbrock",
+            "optimizers": "rmsprop,adam,rprop",
+            "noise": "0.3",
+            "seed": "12",
+            "rmsprop.alpha": "0.95",
+            "rmsprop.centered": "true",
+            "adam.amsgrad": "true",
+            "speed": "2",
+            "steps": "77",
+        },
         {"surface": "himmelblau", "lr": "0.01", "start": "1.25,-3.5", "view": "3d", "camera": "30.0,45.0"},
         {"surface": "custom", "f": "x^2 + 3*sin(y)", "bounds": "-3.0,3.0,-2.0,2.0", "optimizers": "adam"},
     ],
@@ -318,8 +331,12 @@ def test_tampered_json_falls_back_with_notices(race):
 
 @pytest.mark.parametrize(
     ("text", "match"),
-    [("not json", "does not parse"), ("[1, 2]", '"optviz"'), ('{"optviz": 2, "settings": {}}', "version 2"),
-     ('{"optviz": 1, "settings": [1]}', "settings")],
+    [
+        ("not json", "does not parse"),
+        ("[1, 2]", '"optviz"'),
+        ('{"optviz": 2, "settings": {}}', "version 2"),
+        ('{"optviz": 1, "settings": [1]}', "settings"),
+    ],
 )
 def test_json_that_is_not_an_optviz_file_is_a_value_error(text, match):
     with pytest.raises(ValueError, match=match):
@@ -352,7 +369,10 @@ def run_script(source: str, tmp_path, name: str = "script.py") -> tuple[np.ndarr
     script, out = tmp_path / name, tmp_path / (name + ".json")
     script.write_text(source)
     done = subprocess.run(
-        [sys.executable, "-I", "-c", RUNNER, str(script), str(out)], capture_output=True, text=True, timeout=300,
+        [sys.executable, "-I", "-c", RUNNER, str(script), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     last = done.stdout.strip().splitlines()[-1].split()
@@ -361,7 +381,12 @@ def run_script(source: str, tmp_path, name: str = "script.py") -> tuple[np.ndarr
 
 def check_script_reproduces(settings, oid: str, tmp_path, source: str, tol: float) -> str:
     expected = optviz.simulate(
-        settings.surface, oid, settings.start_point, settings.steps, noise=settings.noise, seed=settings.seed,
+        settings.surface,
+        oid,
+        settings.start_point,
+        settings.steps,
+        noise=settings.noise,
+        seed=settings.seed,
         **settings.params_of(oid),
     )
     path, final, output = run_script(source, tmp_path)
@@ -417,8 +442,12 @@ def test_numpy_script_reproduces_rmsprop_on_every_surface(surface, tmp_path):
 
 
 VARIANTS = {
-    "rmsprop": {"rmsprop.centered": "true", "rmsprop.momentum": "0.5", "rmsprop.eps_in_sqrt": "true",
-                "rmsprop.weight_decay": "0.1"},
+    "rmsprop": {
+        "rmsprop.centered": "true",
+        "rmsprop.momentum": "0.5",
+        "rmsprop.eps_in_sqrt": "true",
+        "rmsprop.weight_decay": "0.1",
+    },
     "adam": {"adam.amsgrad": "true", "adam.weight_decay": "0.2"},
     "adamw": {"adamw.amsgrad": "true", "adamw.weight_decay": "0.5"},
     "nadam": {"nadam.decoupled_weight_decay": "true", "nadam.weight_decay": "0.3"},
