@@ -50,6 +50,30 @@ RENDER_TIMEOUT = 90.0
 BACKGROUND_RESOLUTION = 1600  # pixels across of the exported contour picture
 
 
+__all__ = [
+    "FORMATS",
+    "Format",
+    "ImageExportError",
+    "export",
+    "filename",
+    "from_json",
+    "image_export_available",
+    "numpy_script",
+    "pytorch_script",
+    "race_figure_for_export",
+    "read_query",
+    "run_race",
+    "to_csv",
+    "to_gif",
+    "to_html",
+    "to_json",
+    "to_mp4",
+    "to_pdf",
+    "to_png",
+    "to_svg",
+]
+
+
 class ImageExportError(RuntimeError):
     """Static image export could not run: no browser, or the browser failed."""
 
@@ -229,6 +253,33 @@ def to_svg(fig: go.Figure) -> bytes:
 def to_pdf(fig: go.Figure) -> bytes:
     """The figure as a one-page PDF."""
     return _image(fig, "pdf", 1.0)
+
+
+# --- Animations (no browser) -----------------------------------------------------------------
+
+
+def to_gif(
+    settings: RaceSettings,
+    runs: Sequence[Trajectory],
+    *,
+    width: int = DEFAULT_SIZE[0],
+    height: int = DEFAULT_SIZE[1],
+    max_frames: int = MAX_FRAMES,
+) -> bytes:
+    """The race's animation as a looping GIF (numpy and Pillow only; see :mod:`optviz.animation`)."""
+    return gif_bytes(render_frames(settings, runs, width=width, height=height, max_frames=max_frames))
+
+
+def to_mp4(
+    settings: RaceSettings,
+    runs: Sequence[Trajectory],
+    *,
+    width: int = DEFAULT_SIZE[0],
+    height: int = DEFAULT_SIZE[1],
+    max_frames: int = MAX_FRAMES,
+) -> bytes:
+    """The race's animation as an H.264 MP4 (yuv420p; odd sizes round down to even)."""
+    return mp4_bytes(render_frames(settings, runs, width=width, height=height, max_frames=max_frames))
 
 
 # --- Interactive HTML -----------------------------------------------------------------------
@@ -423,7 +474,7 @@ def export(
         optimizer: the scripts' optimizer (default: the race's first).
         scale: PNG pixels per CSS pixel.
         width, height: the picture's size (images and HTML: CSS pixels; GIF and MP4: pixels).
-        max_frames: most animation frames (GIF, MP4, HTML).
+        max_frames: most animation frames (GIF, MP4).
     """
     spec = _format(fmt)
     if spec.per_optimizer:
@@ -433,14 +484,8 @@ def export(
         runs, _ = run_race(settings)
     runs = list(runs)
     if spec.id in ("gif", "mp4"):
-        animation = render_frames(
-            settings,
-            runs,
-            width=width or DEFAULT_SIZE[0],
-            height=height or DEFAULT_SIZE[1],
-            max_frames=max_frames,
-        )
-        return gif_bytes(animation) if spec.id == "gif" else mp4_bytes(animation)
+        size = {"width": width or DEFAULT_SIZE[0], "height": height or DEFAULT_SIZE[1], "max_frames": max_frames}
+        return to_gif(settings, runs, **size) if spec.id == "gif" else to_mp4(settings, runs, **size)
     if spec.id == "csv":
         return to_csv(runs).encode()
     if spec.id == "json":

@@ -519,3 +519,16 @@ def test_script_for_a_surface_without_a_template_is_a_value_error():
     for make in (numpy_script, pytorch_script):
         with pytest.raises(ValueError, match="no script template for surface 'custom'"):
             make(settings, "adam")
+
+
+def test_a_custom_formula_race_exports_as_pictures_and_data():
+    settings = from_query({"surface": "custom", "f": "x^2 + 3*sin(y)", "bounds": "-3.0,3.0,-2.0,2.0", "steps": "60"})
+    assert settings.surface == "custom" and not settings.notices
+    runs, _ = run_race(settings)
+    gif = Image.open(io.BytesIO(ex.to_gif(settings, runs, width=400, height=300)))
+    assert (gif.n_frames, gif.size) == (61, (400, 300))
+    fig = ex.race_figure_for_export(settings, runs, width=500, height=400)
+    assert "x^2 + 3*sin(y)" in fig.layout.title.text
+    assert Image.open(io.BytesIO(ex.to_png(fig, scale=1))).size == (500, 400)
+    restored, notices = ex.from_json(ex.to_json(settings, runs))
+    assert restored == settings and notices == ()
