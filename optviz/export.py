@@ -30,6 +30,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -166,6 +167,16 @@ def image_export_available() -> tuple[bool, str]:
     return True, f"Images are drawn by the browser at {path}."
 
 
+def offline_page():
+    """kaleido's render page with nothing from the network: plotly.js from the plotly package,
+    MathJax off (kaleido's default fetches it from a CDN)."""
+    import kaleido
+    import plotly
+
+    bundle = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    return kaleido.PageGenerator(plotly=str(bundle), mathjax=False)
+
+
 class _ImageServer:
     """One headless browser per process, started on first use and kept; one render at a time.
 
@@ -202,7 +213,7 @@ class _ImageServer:
         threading.Thread(target=loop.run_forever, name="optviz-kaleido", daemon=True).start()
 
         async def open_browser():
-            browser = kaleido.Kaleido(n=1, mathjax=False, timeout=RENDER_TIMEOUT)
+            browser = kaleido.Kaleido(n=1, page_generator=offline_page(), timeout=RENDER_TIMEOUT)
             await browser.open()
             return browser
 

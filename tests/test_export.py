@@ -532,3 +532,10 @@ def test_a_custom_formula_race_exports_as_pictures_and_data():
     assert Image.open(io.BytesIO(ex.to_png(fig, scale=1))).size == (500, 400)
     restored, notices = ex.from_json(ex.to_json(settings, runs))
     assert restored == settings and notices == ()
+
+
+def test_the_render_page_fetches_nothing_from_the_network():
+    page = ex.offline_page().generate_index()
+    sources = re.findall(r'<script[^>]*\bsrc="([^"]+)"', page)
+    assert sources and all(src.startswith("file:") or src.startswith("/") for src in sources), sources
+    assert "mathjax" not in page.lower()
