@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from optviz import OPTIMIZERS, SURFACES, Trajectory, simulate, surface_grid
+from optviz import OPTIMIZERS, SURFACES, Trajectory, export, race, simulate, surface_grid
 from optviz.figures import (
     CLICK_TRACE,
     COLORS,
     distance_figure,
     loss_figure,
-    race_figure,
     summary_rows,
     surface_3d_figure,
 )
 from optviz.formula import ALLOWED_TEXT, MAX_LENGTH
-from optviz.presets import nice_log_grid, surface_defaults, view_tolerance
+from optviz.presets import nice_log_grid, surface_defaults
 from optviz.settings import (
     CUSTOM,
     DEFAULT_CUSTOM_BOUNDS,
@@ -54,30 +53,13 @@ def warm_up() -> bool:
     return True
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def run_race(settings: RaceSettings) -> tuple[list[Trajectory], dict[str, str]]:
-    """Every chosen optimizer's trajectory; a run that cannot start reports why instead."""
-    runs, errors = [], {}
-    for oid in settings.optimizers:
-        try:
-            runs.append(
-                simulate(
-                    settings.surface_obj, oid, settings.start_point, settings.steps, noise=settings.noise,
-                    seed=settings.seed, tol=view_tolerance(settings.surface_obj), **settings.params_of(oid),
-                )
-            )
-        except ValueError as err:
-            errors[oid] = str(err)
-    return runs, errors
+run_race = st.cache_data(max_entries=256, show_spinner=False)(race.run_race)
 
 
-def race_chart(settings: RaceSettings):
-    runs, _ = run_race(settings)
-    subtitle = f"{len(runs)} optimizers, {settings.steps} steps" + (f", noise {settings.noise:g}" if settings.noise else "")
-    return race_figure(
-        settings.surface_obj, runs, start=settings.start_point, frame_ms=int(60 / settings.speed),
-        title=f"{settings.surface_obj.name}: {subtitle}",
-    )
+@st.cache_resource(show_spinner=False)
+def image_export() -> tuple[bool, str]:
+    """Whether this server can draw PNG/SVG/PDF (a Chromium is needed), checked once."""
+    return export.image_export_available()
 
 
 def hp_key(oid: str, name: str) -> str:
@@ -315,6 +297,7 @@ def main() -> None:
         settings = from_query(st.query_params.to_dict())
         st.session_state["_notices"] = settings.notices
         load(settings)
+    restore_from_upload()
     apply_map_click()
     with st.spinner("Preparing the optimizers (compiling on the first visit after an install, about 15 s)..."):
         warm_up()
@@ -344,7 +327,7 @@ def main() -> None:
                         width="stretch")
     else:
         st.plotly_chart(
-            race_chart(settings), key=MAP_KEY, on_select="rerun", selection_mode="points", width="stretch",
+            race.race_map(settings, runs), key=MAP_KEY, on_select="rerun", selection_mode="points", width="stretch",
             config={"displaylogo": False, "scrollZoom": True},
         )
 
@@ -353,6 +336,65 @@ def main() -> None:
     right.plotly_chart(distance_figure(surf, runs), key="distance_chart", width="stretch")
     st.dataframe(summary_rows(surf, runs), hide_index=True, width="stretch")
     st.caption(f"{surf.name}: {surf.source}.")
+    exports(settings, runs)
+
+
+def exports(settings: RaceSettings, runs: list[Trajectory]) -> None:
+    """Download buttons for what is on screen; each file is made only when its button is pressed."""
+    st.subheader("Export")
+
+    def button(col, fmt: str, label: str, **options) -> None:
+        col.download_button(
+            label, data=lambda: export.export(settings, fmt, runs, **options), on_click="ignore",
+            file_name=export.filename(settings, fmt, options.get("optimizer")), mime=export.FORMATS[fmt].mime,
+            width="stretch", key=f"download_{fmt}",
+        )
+
+    images, motion, data, code = st.columns(4)
+    images.markdown("**Image**")
+    available, message = image_export()
+    if available:
+        scale = images.select_slider("PNG scale", [1, 2, 3, 4], value=2, key="png_scale", format_func=lambda v: f"{v}x")
+        button(images, "png", "PNG", scale=scale)
+        button(images, "svg", "SVG")
+        button(images, "pdf", "PDF")
+    else:
+        images.info(message)
+    motion.markdown("**Animation**")
+    button(motion, "gif", "GIF")
+    button(motion, "mp4", "MP4")
+    button(motion, "html", "Interactive HTML")
+    data.markdown("**Data**")
+    button(data, "csv", "CSV (every step, with state)")
+    button(data, "json", "JSON (settings + paths)")
+    code.markdown("**Code**")
+    if settings.surface_obj.is_custom:
+        code.caption("Scripts are written for the built-in surfaces; a typed formula has no template yet.")
+    else:
+        oid = code.selectbox("Optimizer", settings.optimizers, key="script_optimizer",
+                             format_func=lambda o: OPTIMIZERS[o].name)
+        button(code, "numpy", "NumPy script", optimizer=oid)
+        button(code, "pytorch", "PyTorch script", optimizer=oid)
+
+    st.file_uploader("Restore a race from its JSON export", type=["json"], key="restore_json")
+    if st.session_state.get("_restore_error"):
+        st.error(st.session_state["_restore_error"])
+
+
+def restore_from_upload() -> None:
+    """An uploaded JSON export replaces every setting (before any widget is drawn this run)."""
+    upload = st.session_state.get("restore_json")
+    if upload is None or st.session_state.get("_restored") == upload.file_id:
+        return
+    st.session_state["_restored"] = upload.file_id
+    try:
+        restored, notices = export.from_json(upload.getvalue())
+    except ValueError as err:
+        st.session_state["_restore_error"] = f"That file is not an optviz JSON export: {err}"
+        return
+    st.session_state["_restore_error"] = None
+    st.session_state["_notices"] = notices
+    load(restored)
 
 
 main()

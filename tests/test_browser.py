@@ -158,3 +158,46 @@ def test_play_animates_the_heads(server, browser):
     later = trace(page, "Adam now")
     assert later != early  # and moves on its own
     page.close()
+
+
+def test_downloads_are_the_race_on_screen(server, browser, tmp_path):
+    import csv
+    import io
+
+    from PIL import Image
+
+    page = open_page(browser, server + "/?optimizers=rmsprop,adam&steps=60")
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name="CSV (every step, with state)").click()
+    rows = list(csv.DictReader(io.StringIO(info.value.path().read_text())))
+    assert len(rows) == 2 * 61
+    rmsprop = [r for r in rows if r["optimizer"] == "rmsprop"]
+    drawn = trace(page, "RMSProp")
+    assert [float(r["x"]) for r in rmsprop] == pytest.approx(drawn["x"], abs=1e-6)
+    with page.expect_download(timeout=120_000) as info:
+        page.get_by_role("button", name="PNG", exact=True).click()
+    image = Image.open(info.value.path())
+    assert image.format == "PNG" and image.size == (2000, 1440)  # 1000 x 720 CSS pixels at the default 2x
+    page.close()
+
+
+def test_uploading_a_json_export_restores_the_race(server, browser, tmp_path):
+    from optviz import export
+    from optviz.settings import from_query
+
+    saved = from_query({"surface": "booth", "optimizers": "nadam,rprop", "steps": "80", "nadam.lr": "0.3"})
+    path = tmp_path / "race.json"
+    path.write_bytes(export.export(saved, "json"))
+    page = open_page(browser, server + "/?optimizers=sgd")
+    page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files(str(path))
+    page.wait_for_function("() => location.search.includes('surface=booth')", timeout=60_000)
+    page.wait_for_function(RACE_READY, timeout=60_000)
+    assert "nadam.lr=0.3" in page.url and "optimizers=nadam%2Crprop" in page.url
+    wait_for_change(page, "NAdam", None)
+    # A file that is not an export says so, and the race stays as it was.
+    bogus = tmp_path / "bogus.json"
+    bogus.write_text('{"hello": "world"}')
+    page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files(str(bogus))
+    page.get_by_text("That file is not an optviz JSON export").wait_for(timeout=60_000)
+    assert "surface=booth" in page.url and trace(page, "NAdam") is not None
+    page.close()
