@@ -292,3 +292,25 @@ def test_link_values_off_the_slider_grids_are_kept_exactly():
     assert not at.warning
     assert {k: at.query_params[k] for k in query} == query
     assert at.sidebar.select_slider(key="noise").value == 0.15
+
+
+def test_without_a_browser_image_export_explains_and_the_rest_still_works(monkeypatch, tmp_path):
+    import streamlit as st
+
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-browser"))
+    st.cache_resource.clear()  # the page checks for a browser once per process
+    try:
+        at = run_app({"optimizers": "adam"})
+        labels = [b.label for b in at.get("download_button")]
+        assert "PNG" not in labels and "SVG" not in labels and "PDF" not in labels
+        assert {"GIF", "MP4", "Interactive HTML", "NumPy script", "PyTorch script"} <= set(labels)
+        assert any("apt-get install chromium" in i.value for i in at.info)
+    finally:
+        st.cache_resource.clear()
+
+
+def test_every_export_button_is_offered_with_a_browser():
+    at = run_app({"optimizers": "adam"})
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["PNG", "SVG", "PDF", "GIF", "MP4", "Interactive HTML", "CSV (every step, with state)",
+                      "JSON (settings + paths)", "NumPy script", "PyTorch script"]
