@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .formula import FormulaError, compile_formula
+from .formula import FormulaError, compile_formula, parse
 from .simulate import evaluate_grid, simulate_batch
 from .surfaces import CUSTOM_INDEX, Minimum, Surface
 
@@ -48,7 +48,8 @@ def custom_surface(expression: str, bounds=DEFAULT_BOUNDS, start: tuple[float, f
             raise ValueError(f"start={start!r} is not valid: expected two finite numbers (x, y)") from None
         if not all(math.isfinite(v) for v in start):
             raise ValueError(f"start={start!r} is not valid: expected two finite numbers (x, y)")
-    return _build(expression.strip() if isinstance(expression, str) else expression, bounds, start)
+    parse(expression)  # the text as typed: its columns, and characters strip() would hide
+    return _build(expression.strip(), bounds, start)
 
 
 @lru_cache(maxsize=128)
@@ -125,8 +126,10 @@ def suggest_start(surface: Surface, minima: tuple[Minimum, ...], grid: int = 9) 
     spacing = min(x_hi - x_lo, y_hi - y_lo) / 120
     result = simulate_batch(surface, "rprop", starts, 1000, lr=spacing, step_size_min=0.0, step_size_max=10 * spacing)
     best = minima[0]
-    arrives = (result.diverged_at < 0) & (
-        np.hypot(result.final[:, 0] - best.x, result.final[:, 1] - best.y) < 0.01 * math.hypot(x_hi - x_lo, y_hi - y_lo)
+    diagonal = math.hypot(x_hi - x_lo, y_hi - y_lo)
+    away = np.hypot(starts[:, 0] - best.x, starts[:, 1] - best.y) > 0.1 * diagonal  # a race, not a finish
+    arrives = away & (result.diverged_at < 0) & (
+        np.hypot(result.final[:, 0] - best.x, result.final[:, 1] - best.y) < 0.01 * diagonal
     )
     if not arrives.any():
         return fallback

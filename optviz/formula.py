@@ -32,9 +32,36 @@ from .pointer import DOUBLE as _DOUBLE
 from .pointer import SIGNATURE as _SIGNATURE
 
 X, Y = sp.symbols("x y", real=True)
+
+
+class RealAbs(sp.Function):
+    """|u| with the real derivative sign(u) u'.
+
+    SymPy's Abs differentiates through re, im and arg wherever it cannot prove its argument
+    real (abs(sqrt(x)), abs(log(x))): not what a real surface means, and not compilable.
+    """
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_number:
+            return sp.Abs(arg)
+        return None
+
+    def fdiff(self, argindex=1):
+        return sp.sign(self.args[0])
+
+    def _latex(self, printer, exp=None):
+        body = r"\left|" + printer._print(self.args[0]) + r"\right|"
+        return body if exp is None else body + "^{" + exp + "}"
+
+
 FUNCTIONS = {
     "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "exp": sp.exp, "log": sp.log,
-    "sqrt": sp.sqrt, "abs": sp.Abs, "tanh": sp.tanh,
+    "sqrt": sp.sqrt, "abs": RealAbs, "tanh": sp.tanh,
+}
+_FLOAT_FUNCTIONS = {
+    "sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp, "log": math.log,
+    "sqrt": math.sqrt, "abs": abs, "tanh": math.tanh,
 }
 CONSTANTS = {"pi": sp.pi, "e": sp.E}
 MAX_LENGTH = 400  # characters
@@ -123,90 +150,164 @@ def parse(text: str) -> sp.Expr:
     if nodes > MAX_NODES:
         raise FormulaError(f"the formula has {nodes} parts; at most {MAX_NODES} are allowed")
 
-    def number(value, node) -> sp.Expr:
+    def fail(message: str, node) -> FormulaError:
+        return FormulaError(message, column_of(node))
+
+    def checked(expr: sp.Expr, value: float | None, node) -> Part:
+        """A converted node; a constant one must have a finite, moderate value in floats.
+
+        Every constant subtree is valued in Python floats as it is built, so SymPy never
+        holds an unbounded constant such as exp(exp(15)), which it would evaluate with
+        millions of digits (sin of it reduces the argument modulo 2 pi exactly).
+        """
+        if value is None and not expr.free_symbols:  # SymPy made a constant of x - x + 15: value it
+            value = _float_value(expr)
+        check_value(value, node)
+        if isinstance(expr, sp.Pow) and expr.exp.is_number and abs(float(expr.exp)) > MAX_EXPONENT:
+            raise fail(f"the exponent {expr.exp} is too large: at most {MAX_EXPONENT} in size", node)
+        return Part(expr, value)
+
+    def check_value(value: float | None, node) -> None:
+        if value is not None and (not math.isfinite(value) or abs(value) > MAX_NUMBER):
+            raise fail(f"this constant is too large or not finite: a constant may be at most {MAX_NUMBER:g} in size",
+                       node)
+
+    def number(value, node) -> Part:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             what = "a string" if isinstance(value, (str, bytes)) else f"a {type(value).__name__} value"
-            raise FormulaError(f"{what} is not allowed; use {ALLOWED_TEXT}", column_of(node))
+            raise fail(f"{what} is not allowed; use {ALLOWED_TEXT}", node)
         if not math.isfinite(value) or abs(value) > MAX_NUMBER:
-            raise FormulaError(f"the number {value!r} is too large: at most {MAX_NUMBER:g} in size", column_of(node))
-        return sp.Integer(value) if isinstance(value, int) else sp.Float(value)
+            raise fail(f"the number {value!r} is too large: at most {MAX_NUMBER:g} in size", node)
+        return Part(sp.Integer(value) if isinstance(value, int) else sp.Float(value), float(value))
 
-    def constant_power(base: sp.Expr, exponent: sp.Expr, node) -> sp.Expr:
-        """A power of two constants, computed in floats so 9**9**9 is refused, not expanded."""
+    def arithmetic(op, a: float, b: float, node) -> float:
+        """``a op b`` in floats; an overflow is infinite (and refused by the caller)."""
         try:
-            value = float(base) ** float(exponent)
-        except (OverflowError, ZeroDivisionError):
+            if isinstance(op, ast.Add):
+                value = a + b
+            elif isinstance(op, ast.Sub):
+                value = a - b
+            elif isinstance(op, ast.Mult):
+                value = a * b
+            elif isinstance(op, ast.Div):
+                value = a / b
+            else:
+                value = a**b
+        except ZeroDivisionError:
+            raise fail("division by zero" + ("" if isinstance(op, ast.Div) else " (zero to a negative power)"), node) from None
+        except OverflowError:
             value = math.inf
         if isinstance(value, complex):
-            raise FormulaError("this power of a negative number is not a real number", column_of(node))
-        if not math.isfinite(value) or abs(value) > MAX_NUMBER:
-            raise FormulaError(f"this power is too large: a constant may be at most {MAX_NUMBER:g}", column_of(node))
-        if base.is_Integer and exponent.is_Integer and exponent >= 0:
-            return sp.Integer(int(base) ** int(exponent))
-        return sp.Float(value)
+            raise fail("this power of a negative number is not a real number", node)
+        return value
 
-    def convert(node, depth: int) -> sp.Expr:
+    def convert(node, depth: int) -> Part:
         if depth > MAX_DEPTH:
-            raise FormulaError(f"the formula nests deeper than {MAX_DEPTH} levels", column_of(node))
+            raise fail(f"the formula nests deeper than {MAX_DEPTH} levels", node)
         if isinstance(node, ast.Expression):
             return convert(node.body, depth)
         if isinstance(node, ast.Constant):
             return number(node.value, node)
         if isinstance(node, ast.Name):
-            if node.id == "x":
-                return X
-            if node.id == "y":
-                return Y
+            if node.id in ("x", "y"):
+                return Part(X if node.id == "x" else Y, None)
             if node.id in CONSTANTS:
-                return CONSTANTS[node.id]
+                return Part(CONSTANTS[node.id], float(CONSTANTS[node.id]))
             hint = " (a function: call it, like sin(x))" if node.id in FUNCTIONS else ""
-            raise FormulaError(f"the name {node.id!r} is not allowed{hint}; use {ALLOWED_TEXT}", column_of(node))
+            raise fail(f"the name {node.id!r} is not allowed{hint}; use {ALLOWED_TEXT}", node)
         if isinstance(node, ast.UnaryOp):
-            if isinstance(node.op, ast.USub):
-                return -convert(node.operand, depth + 1)
-            if isinstance(node.op, ast.UAdd):
-                return convert(node.operand, depth + 1)
-            raise FormulaError(f"the operator {type(node.op).__name__} is not allowed; use {ALLOWED_TEXT}",
-                               column_of(node))
+            if isinstance(node.op, (ast.USub, ast.UAdd)):
+                inner = convert(node.operand, depth + 1)
+                if isinstance(node.op, ast.UAdd):
+                    return inner
+                return checked(-inner.expr, None if inner.value is None else -inner.value, node)
+            symbol = {ast.Invert: "~", ast.Not: "not"}.get(type(node.op), type(node.op).__name__)
+            raise fail(f"the operator {symbol} is not allowed; use {ALLOWED_TEXT}", node)
         if isinstance(node, ast.BinOp):
             if type(node.op) not in _OPERATORS:
                 symbol = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.BitXor: "^", ast.BitAnd: "&",
                           ast.BitOr: "|", ast.LShift: "<<", ast.RShift: ">>"}.get(type(node.op), "?")
-                raise FormulaError(f"the operator {symbol} is not allowed; use {ALLOWED_TEXT}", column_of(node))
+                raise fail(f"the operator {symbol} is not allowed; use {ALLOWED_TEXT}", node)
             left, right = convert(node.left, depth + 1), convert(node.right, depth + 1)
-            if isinstance(node.op, ast.Pow):
-                if left.is_number and right.is_number:
-                    return constant_power(left, right, node)
-                if right.is_number and abs(float(right)) > MAX_EXPONENT:
-                    raise FormulaError(f"the exponent {right} is too large: at most {MAX_EXPONENT} in size",
-                                       column_of(node))
-                return left**right
-            if isinstance(node.op, ast.Div) and right.is_number and right == 0:
-                raise FormulaError("division by zero", column_of(node))
-            return {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul,
-                    ast.Div: lambda a, b: a / b}[type(node.op)](left, right)
+            if left.value is not None and right.value is not None:  # a constant: valued in floats first
+                value = arithmetic(node.op, left.value, right.value, node)
+                check_value(value, node)
+                if isinstance(node.op, ast.Pow):  # never let SymPy expand 9**9: use the float unless exact
+                    exact = left.expr.is_Integer and right.expr.is_Integer and right.value >= 0
+                    return Part(sp.Integer(int(left.expr) ** int(right.expr)) if exact else sp.Float(value), value)
+            else:
+                value = None
+                if isinstance(node.op, ast.Div) and (right.value == 0 or right.expr == 0):
+                    raise fail("division by zero", node)
+                if isinstance(node.op, ast.Pow) and right.value is not None and abs(right.value) > MAX_EXPONENT:
+                    raise fail(f"the exponent {right.expr} is too large: at most {MAX_EXPONENT} in size", node)
+            expr = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+                    ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a**b}[type(node.op)](left.expr, right.expr)
+            return checked(expr, value, node)
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name):
                 what = "calling " + _FORBIDDEN.get(type(node.func), "this")
-                raise FormulaError(f"{what} is not allowed; use {ALLOWED_TEXT}", column_of(node))
+                raise fail(f"{what} is not allowed; use {ALLOWED_TEXT}", node)
             name = node.func.id
             if name not in FUNCTIONS:
-                raise FormulaError(f"the function {name!r} is not allowed; the functions are {', '.join(FUNCTIONS)}",
-                                   column_of(node))
+                raise fail(f"the function {name!r} is not allowed; the functions are {', '.join(FUNCTIONS)}", node)
             if node.keywords:
-                raise FormulaError(f"keyword arguments are not allowed in {name}(...)", column_of(node))
+                raise fail(f"keyword arguments are not allowed in {name}(...)", node)
             if len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
-                raise FormulaError(f"{name} takes exactly one argument", column_of(node))
-            return FUNCTIONS[name](convert(node.args[0], depth + 1))
+                raise fail(f"{name} takes exactly one argument", node)
+            inner = convert(node.args[0], depth + 1)
+            value = None
+            if inner.value is not None:
+                try:
+                    value = _FLOAT_FUNCTIONS[name](inner.value)
+                except ValueError:
+                    raise fail(f"{name}({inner.value:g}) is not a finite real number", node) from None
+                except OverflowError:
+                    value = math.inf
+            return checked(FUNCTIONS[name](inner.expr), value, node)
         what = _FORBIDDEN.get(type(node), type(node).__name__)
-        raise FormulaError(f"{what} is not allowed; use {ALLOWED_TEXT}", column_of(node))
+        raise fail(f"{what} is not allowed; use {ALLOWED_TEXT}", node)
 
-    expr = convert(tree, 0)
+    expr = convert(tree, 0).expr
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or expr.has(sp.I):
         raise FormulaError("the formula has a constant part that is not a finite real number (like log(0) or sqrt(-1))")
     if not expr.free_symbols <= {X, Y}:  # cannot happen through the whitelist; kept as a guard
         raise FormulaError("the formula may only use x and y")
     return expr
+
+
+def _float_value(expr: sp.Expr) -> float:
+    """A constant SymPy expression's value in floats, walking its tree (never ``evalf``, which
+    would take unbounded time on a huge constant). A non-real or overflowing value is NaN/inf."""
+    try:
+        if expr.is_Number or isinstance(expr, sp.NumberSymbol):
+            return float(expr)
+        values = [_float_value(a) for a in expr.args]
+        if expr.is_Add:
+            return math.fsum(values)
+        if expr.is_Mul:
+            return math.prod(values)
+        if expr.is_Pow:
+            value = values[0] ** values[1]
+            return math.nan if isinstance(value, complex) else value
+        for name, function in FUNCTIONS.items():
+            if isinstance(expr, function):
+                return _FLOAT_FUNCTIONS[name](values[0])
+        if isinstance(expr, sp.Abs):
+            return abs(values[0])
+    except (OverflowError, ZeroDivisionError):
+        return math.inf
+    except (ValueError, TypeError):
+        return math.nan
+    return math.nan
+
+
+@dataclass(frozen=True)
+class Part:
+    """A converted piece of a formula and, if it is a constant, its value in floats."""
+
+    expr: sp.Expr
+    value: float | None
 
 
 # --- Compilation: the expression tree, node by node, into LLVM IR.
@@ -276,7 +377,7 @@ class _Emitter:
             if exponent.is_Integer and abs(int(exponent)) <= 32:
                 return self._integer_power(self.emit(base), int(exponent))
             return b.call(self.module.declare_intrinsic("llvm.pow", [_DOUBLE]), [self.emit(base), self.emit(exponent)])
-        if isinstance(expr, sp.Abs):
+        if isinstance(expr, (sp.Abs, RealAbs)):
             return b.call(self.function("fabs"), [self.emit(expr.args[0])])
         if isinstance(expr, sp.sign):
             v = self.emit(expr.args[0])

@@ -29,10 +29,11 @@ def _hex(colour: str) -> tuple[int, int, int]:
 
 def colour_levels(surface: Surface, z: np.ndarray) -> tuple[np.ndarray, str]:
     """The values to colour by: log10(f - min + 1) on steep surfaces, f itself otherwise."""
-    finite = z[np.isfinite(z)]
-    if surface.log_contours and finite.size:
-        return np.log10(np.maximum(z - finite.min(), 0.0) + 1.0), "log10(f - min + 1)"
-    return z, "f"
+    finite = np.isfinite(z)
+    if surface.log_contours and finite.any():
+        shifted = np.where(finite, z - z[finite].min(), np.nan)  # -inf stays missing, not the lowest band
+        return np.log10(shifted + 1.0), "log10(f - min + 1)"
+    return np.where(finite, z, np.nan), "f"
 
 
 def contour_bands(
