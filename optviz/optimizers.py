@@ -26,7 +26,7 @@ from numba import njit
 STATE_WIDTH = 4  # the longest state vector of any optimizer
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _lerp(a: float, b: float, w: float) -> float:
     """torch.lerp: a + w (b - a), computed from the nearer end as torch does."""
     if w < 0.5:
@@ -34,7 +34,7 @@ def _lerp(a: float, b: float, w: float) -> float:
     return b - (b - a) * (1.0 - w)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def sgd(h, s, x, g, t):
     """SGD.   g <- g + weight_decay x;   x <- x - lr g."""
     lr, weight_decay = h[0], h[1]
@@ -42,7 +42,7 @@ def sgd(h, s, x, g, t):
     return x + -lr * g
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def momentum(h, s, x, g, t):
     """SGD with (heavy-ball) momentum, as torch.optim.SGD(momentum > 0).
 
@@ -59,7 +59,7 @@ def momentum(h, s, x, g, t):
     return x + -lr * b
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def nesterov(h, s, x, g, t):
     """Nesterov momentum, as torch.optim.SGD(nesterov=True, dampening=0).
 
@@ -74,7 +74,7 @@ def nesterov(h, s, x, g, t):
     return x + -lr * (g + mu * b)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def adagrad(h, s, x, g, t):
     """AdaGrad (Duchi et al., 2011), as torch.optim.Adagrad.
 
@@ -92,7 +92,7 @@ def adagrad(h, s, x, g, t):
     return x + -clr * g / std
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def adadelta(h, s, x, g, t):
     """AdaDelta (Zeiler, 2012), as torch.optim.Adadelta; eps sits inside both roots.
 
@@ -113,7 +113,7 @@ def adadelta(h, s, x, g, t):
     return x + -lr * delta
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def rmsprop(h, s, x, g, t):
     """RMSProp (Hinton, Coursera lecture 6e), as torch.optim.RMSprop.
 
@@ -140,7 +140,7 @@ def rmsprop(h, s, x, g, t):
     return x + -lr * g / avg
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def rprop(h, s, x, g, t):
     """Resilient backpropagation, iRprop- (Riedmiller & Braun, 1993), as torch.optim.Rprop.
 
@@ -160,7 +160,7 @@ def rprop(h, s, x, g, t):
     return x + -1.0 * sign * s[1]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _adam_core(lr, beta1, beta2, eps, amsgrad, s, g, t):
     """The shared Adam step for one coordinate; returns the displacement to add to x."""
     s[0] = _lerp(s[0], g, 1.0 - beta1)
@@ -178,7 +178,7 @@ def _adam_core(lr, beta1, beta2, eps, amsgrad, s, g, t):
     return -step_size * s[0] / denom
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def adam(h, s, x, g, t):
     """Adam (Kingma & Ba, 2015), as torch.optim.Adam.
 
@@ -192,7 +192,7 @@ def adam(h, s, x, g, t):
     return x + _adam_core(lr, beta1, beta2, eps, amsgrad, s, g, t)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def adamw(h, s, x, g, t):
     """AdamW (Loshchilov & Hutter, 2019), as torch.optim.AdamW: decoupled weight decay.
 
@@ -203,7 +203,7 @@ def adamw(h, s, x, g, t):
     return x + _adam_core(lr, beta1, beta2, eps, amsgrad, s, g, t)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def adamax(h, s, x, g, t):
     """Adamax (Kingma & Ba, 2015, sec. 7.1), as torch.optim.Adamax.
 
@@ -220,7 +220,7 @@ def adamax(h, s, x, g, t):
     return x + -clr * s[0] / s[1]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def nadam(h, s, x, g, t):
     """NAdam (Dozat, 2016), as torch.optim.NAdam with its momentum schedule.
 
@@ -249,7 +249,7 @@ def nadam(h, s, x, g, t):
     return x + ((-lr * mu_next) / (1.0 - mu_product_next)) * s[0] / denom
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def radam(h, s, x, g, t):
     """RAdam (Liu et al., 2020), as torch.optim.RAdam: Adam rectified once rho_t > 5.
 
@@ -280,7 +280,7 @@ def radam(h, s, x, g, t):
     return x + -1.0 * (corrected * lr)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def init_state(index: int, h: np.ndarray, s: np.ndarray) -> None:
     """Set one coordinate's state to torch's initial values (zeros but for these)."""
     s[:] = 0.0
@@ -292,7 +292,7 @@ def init_state(index: int, h: np.ndarray, s: np.ndarray) -> None:
         s[2] = 1.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", inline="always")
 def update(index: int, h: np.ndarray, s: np.ndarray, x: float, g: float, t: float) -> float:
     """Dispatch one coordinate's update to the optimizer with this index."""
     if index == 0:

@@ -41,7 +41,7 @@ DEFAULT_TOLERANCE = 1e-3
 # never on thread scheduling; a batch therefore reproduces single runs exactly.
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _splitmix64(z):
     """SplitMix64 (Steele, Lea & Flood, 2014): a well-mixed 64-bit hash of z."""
     z = z + uint64(0x9E3779B97F4A7C15)
@@ -50,7 +50,7 @@ def _splitmix64(z):
     return z ^ (z >> uint64(31))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gaussian(seed: int, counter: int) -> float:
     """A standard normal draw for (seed, counter), by Box-Muller on two hashed uniforms."""
     key = _splitmix64(uint64(seed) ^ _splitmix64(uint64(counter)))
@@ -61,16 +61,32 @@ def gaussian(seed: int, counter: int) -> float:
     return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", inline="always")
 def _nearest_within(minima, tol, x, y) -> int:
     """Index of the first minimum within tol of (x, y), or -1."""
     for k in range(minima.shape[0]):
-        if math.hypot(x - minima[k, 0], y - minima[k, 1]) <= tol:
+        dx = x - minima[k, 0]
+        dy = y - minima[k, 1]
+        if dx * dx + dy * dy <= tol * tol:
             return k
     return -1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", inline="always")
+def _step(sid, address, oid, h, s0, s1, x, y, gx, gy, t, noise, seed):
+    """One update of both coordinates from the gradient at (x, y); returns the new point,
+    f there and its gradient. The single and the batch loops share it, so they agree bit
+    for bit."""
+    if noise > 0.0:
+        gx += noise * gaussian(seed, 2 * t)
+        gy += noise * gaussian(seed, 2 * t + 1)
+    nx = update(oid, h, s0, x, gx, float(t))
+    ny = update(oid, h, s1, y, gy, float(t))
+    nf, ngx, ngy = evaluate(sid, address, nx, ny)
+    return nx, ny, nf, ngx, ngy
+
+
+@njit(cache=True, error_model="numpy")
 def _integrate(sid, address, oid, h, x0, y0, steps, noise, seed, minima, tol, record, path, loss, states):
     """Run ``steps`` updates from (x0, y0); with ``record``, fill path/loss/states row by row.
 
@@ -79,9 +95,10 @@ def _integrate(sid, address, oid, h, x0, y0, steps, noise, seed, minima, tol, re
     none), the first step within ``tol`` of a minimum and which one (-1 if never), and the
     last finite point and its loss. No fastmath here: the finiteness checks must see inf/NaN.
     """
-    s = np.empty((2, STATE_WIDTH))
-    init_state(oid, h, s[0])
-    init_state(oid, h, s[1])
+    s0 = np.empty(STATE_WIDTH)
+    s1 = np.empty(STATE_WIDTH)
+    init_state(oid, h, s0)
+    init_state(oid, h, s1)
     x, y = x0, y0
     f, gx, gy = evaluate(sid, address, x, y)
     if record:
@@ -94,12 +111,7 @@ def _integrate(sid, address, oid, h, x0, y0, steps, noise, seed, minima, tol, re
     reached_index = _nearest_within(minima, tol, x, y)
     reached_at = 0 if reached_index >= 0 else -1
     for t in range(1, steps + 1):
-        if noise > 0.0:
-            gx += noise * gaussian(seed, 2 * t)
-            gy += noise * gaussian(seed, 2 * t + 1)
-        nx = update(oid, h, s[0], x, gx, float(t))
-        ny = update(oid, h, s[1], y, gy, float(t))
-        nf, ngx, ngy = evaluate(sid, address, nx, ny)
+        nx, ny, nf, ngx, ngy = _step(sid, address, oid, h, s0, s1, x, y, gx, gy, t, noise, seed)
         if not (math.isfinite(nx) and math.isfinite(ny) and math.isfinite(nf)):
             return t, t, reached_at, reached_index, x, y, f
         x, y, f, gx, gy = nx, ny, nf, ngx, ngy
@@ -107,7 +119,9 @@ def _integrate(sid, address, oid, h, x0, y0, steps, noise, seed, minima, tol, re
             path[t, 0] = x
             path[t, 1] = y
             loss[t] = f
-            states[t] = s
+            for k in range(STATE_WIDTH):
+                states[t, 0, k] = s0[k]
+                states[t, 1, k] = s1[k]
         if reached_at < 0:
             reached_index = _nearest_within(minima, tol, x, y)
             if reached_index >= 0:
@@ -115,11 +129,12 @@ def _integrate(sid, address, oid, h, x0, y0, steps, noise, seed, minima, tol, re
     return steps + 1, -1, reached_at, reached_index, x, y, f
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, error_model="numpy", parallel=True)
 def _integrate_batch(sid, address, oid, table, starts, steps, noise, seed, minima, tol, finals, counters):
     """Run every row of ``table`` from the matching row of ``starts``, in parallel.
 
-    Writes (x, y, f) of each run's last finite point to ``finals`` and
+    Each run is :func:`_integrate` itself (not recording), so a batch equals single runs bit
+    for bit. Writes (x, y, f) of each run's last finite point to ``finals`` and
     (diverged_at, reached_at, reached_index) to ``counters``.
     """
     unused_path = np.empty((1, 2))
@@ -138,7 +153,7 @@ def _integrate_batch(sid, address, oid, table, starts, steps, noise, seed, minim
         counters[i, 2] = reached_index
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def evaluate_grid(sid, address, xs, ys):
     """f on the grid xs x ys, as an array indexed [row = y, column = x] (plotly's layout).
 

@@ -23,20 +23,20 @@ from .pointer import call_compiled
 TWO_PI = 2.0 * math.pi
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def quadratic(x: float, y: float) -> tuple[float, float, float]:
     """f = 0.1 x^2 + 2 y^2;  grad = (0.2 x, 4 y)."""
     return 0.1 * x * x + 2.0 * y * y, 0.2 * x, 4.0 * y
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def rosenbrock(x: float, y: float) -> tuple[float, float, float]:
     """f = (1 - x)^2 + 100 (y - x^2)^2;  grad = (-2(1 - x) - 400 x (y - x^2), 200 (y - x^2))."""
     r = y - x * x
     return (1.0 - x) ** 2 + 100.0 * r * r, -2.0 * (1.0 - x) - 400.0 * x * r, 200.0 * r
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def beale(x: float, y: float) -> tuple[float, float, float]:
     """f = a^2 + b^2 + c^2 with a = 1.5 - x + xy, b = 2.25 - x + xy^2, c = 2.625 - x + xy^3;
     grad = 2a (y - 1, x) + 2b (y^2 - 1, 2xy) + 2c (y^3 - 1, 3xy^2)."""
@@ -50,7 +50,7 @@ def beale(x: float, y: float) -> tuple[float, float, float]:
     return a * a + b * b + c * c, gx, gy
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def himmelblau(x: float, y: float) -> tuple[float, float, float]:
     """f = (x^2 + y - 11)^2 + (x + y^2 - 7)^2;  grad = (4xp + 2q, 2p + 4yq) with p, q the two brackets."""
     p = x * x + y - 11.0
@@ -58,7 +58,7 @@ def himmelblau(x: float, y: float) -> tuple[float, float, float]:
     return p * p + q * q, 4.0 * x * p + 2.0 * q, 2.0 * p + 4.0 * y * q
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def rastrigin(x: float, y: float) -> tuple[float, float, float]:
     """f = 20 + x^2 - 10 cos(2 pi x) + y^2 - 10 cos(2 pi y);  df/dx = 2x + 20 pi sin(2 pi x)."""
     f = 20.0 + x * x - 10.0 * math.cos(TWO_PI * x) + y * y - 10.0 * math.cos(TWO_PI * y)
@@ -67,7 +67,7 @@ def rastrigin(x: float, y: float) -> tuple[float, float, float]:
     return f, gx, gy
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def ackley(x: float, y: float) -> tuple[float, float, float]:
     """f = -20 exp(-0.2 r) - exp(s) + e + 20, r = sqrt((x^2 + y^2) / 2), s = (cos 2 pi x + cos 2 pi y) / 2;
     df/dx = 2 x exp(-0.2 r) / r + pi sin(2 pi x) exp(s).
@@ -85,7 +85,7 @@ def ackley(x: float, y: float) -> tuple[float, float, float]:
     return f, gx, gy
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def booth(x: float, y: float) -> tuple[float, float, float]:
     """f = (x + 2y - 7)^2 + (2x + y - 5)^2;  grad = (2p + 4q, 4p + 2q) with p, q the two brackets."""
     p = x + 2.0 * y - 7.0
@@ -93,13 +93,13 @@ def booth(x: float, y: float) -> tuple[float, float, float]:
     return p * p + q * q, 2.0 * p + 4.0 * q, 4.0 * p + 2.0 * q
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def matyas(x: float, y: float) -> tuple[float, float, float]:
     """f = 0.26 (x^2 + y^2) - 0.48 xy;  grad = (0.52 x - 0.48 y, 0.52 y - 0.48 x)."""
     return 0.26 * (x * x + y * y) - 0.48 * x * y, 0.52 * x - 0.48 * y, 0.52 * y - 0.48 * x
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def three_hump_camel(x: float, y: float) -> tuple[float, float, float]:
     """f = 2x^2 - 1.05x^4 + x^6/6 + xy + y^2;  grad = (4x - 4.2x^3 + x^5 + y, x + 2y)."""
     x2 = x * x
@@ -107,7 +107,7 @@ def three_hump_camel(x: float, y: float) -> tuple[float, float, float]:
     return f, 4.0 * x - 4.2 * x2 * x + x2 * x2 * x + y, x + 2.0 * y
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def six_hump_camel(x: float, y: float) -> tuple[float, float, float]:
     """f = (4 - 2.1x^2 + x^4/3) x^2 + xy + (4y^2 - 4) y^2;
     grad = (8x - 8.4x^3 + 2x^5 + y, x - 8y + 16y^3)."""
@@ -119,7 +119,7 @@ def six_hump_camel(x: float, y: float) -> tuple[float, float, float]:
     return f, gx, gy
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def goldstein_price(x: float, y: float) -> tuple[float, float, float]:
     """f = A B with A = 1 + p^2 q, p = x + y + 1, q = 19 - 14x + 3x^2 - 14y + 6xy + 3y^2,
     B = 30 + r^2 s, r = 2x - 3y, s = 18 - 32x + 12x^2 + 48y - 36xy + 27y^2;
@@ -137,20 +137,20 @@ def goldstein_price(x: float, y: float) -> tuple[float, float, float]:
     return a * b, a_xy * b + a * b_x, a_xy * b + a * b_y
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def styblinski_tang(x: float, y: float) -> tuple[float, float, float]:
     """f = (x^4 - 16x^2 + 5x + y^4 - 16y^2 + 5y) / 2;  df/dx = 2x^3 - 16x + 2.5."""
     f = 0.5 * (x**4 - 16.0 * x * x + 5.0 * x + y**4 - 16.0 * y * y + 5.0 * y)
     return f, 2.0 * x**3 - 16.0 * x + 2.5, 2.0 * y**3 - 16.0 * y + 2.5
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def saddle(x: float, y: float) -> tuple[float, float, float]:
     """f = x^2 - y^2;  grad = (2x, -2y). Unbounded below: no minimum."""
     return x * x - y * y, 2.0 * x, -2.0 * y
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def monkey_saddle(x: float, y: float) -> tuple[float, float, float]:
     """f = x^3 - 3xy^2;  grad = (3x^2 - 3y^2, -6xy). Unbounded below: no minimum."""
     return x**3 - 3.0 * x * y * y, 3.0 * x * x - 3.0 * y * y, -6.0 * x * y
@@ -178,7 +178,7 @@ _KERNELS = (
 CUSTOM_INDEX = len(_KERNELS)  # a typed formula: evaluated through the compiled code at ``address``
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy", inline="always")
 def evaluate(index: int, address: int, x: float, y: float) -> tuple[float, float, float]:
     """Dispatch to the kernel with this index: ``(f, df/dx, df/dy)`` at ``(x, y)``.
 

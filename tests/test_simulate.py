@@ -443,3 +443,13 @@ def test_no_recompilation_across_surfaces_optimizers_and_argument_types() -> Non
             simulate_batch(surface_id, optimizer_id, [[0, 1], [1, 0]], 3, noise=0.5, seed=2, lr=lrs)
             simulate_batch(surface_id, optimizer_id, np.ones((1, 2), dtype=np.float32), 2)
     assert [len(d.signatures) for d in dispatchers] == before
+
+
+def test_zero_over_zero_is_a_divergence_not_an_exception():
+    """RMSProp with eps=0 at a stationary point computes 0/0 on its first step: torch gives NaN,
+    and optviz must report divergence at step 1 rather than raise ZeroDivisionError."""
+    run = optviz.simulate("quadratic", "rmsprop", start=(0.0, 0.0), steps=5, eps=0.0)
+    assert run.diverged_at == 1
+    assert run.path.tolist() == [[0.0, 0.0]]
+    batch = optviz.simulate_batch("quadratic", "rmsprop", [[0.0, 0.0], [1.0, 1.0]], steps=5, eps=0.0)
+    assert batch.diverged_at.tolist() == [1, -1]
