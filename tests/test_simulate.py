@@ -448,8 +448,8 @@ def test_no_recompilation_across_surfaces_optimizers_and_argument_types() -> Non
 def test_zero_over_zero_is_a_divergence_not_an_exception():
     """RMSProp with eps=0 at a stationary point computes 0/0 on its first step: torch gives NaN,
     and optviz must report divergence at step 1 rather than raise ZeroDivisionError."""
-    run = optviz.simulate("quadratic", "rmsprop", start=(0.0, 0.0), steps=5, eps=0.0)
+    run = simulate("quadratic", "rmsprop", start=(0.0, 0.0), steps=5, eps=0.0)
     assert run.diverged_at == 1
     assert run.path.tolist() == [[0.0, 0.0]]
-    batch = optviz.simulate_batch("quadratic", "rmsprop", [[0.0, 0.0], [1.0, 1.0]], steps=5, eps=0.0)
+    batch = simulate_batch("quadratic", "rmsprop", [[0.0, 0.0], [1.0, 1.0]], steps=5, eps=0.0)
     assert batch.diverged_at.tolist() == [1, -1]
