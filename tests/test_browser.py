@@ -116,8 +116,9 @@ def test_load_shows_the_race(server, browser):
 def test_learning_rate_slider_changes_the_chart(server, browser):
     page = open_page(browser, server + "/?optimizers=rmsprop,adam")
     before = trace(page, "RMSProp")
-    page.locator("[data-testid=stSidebar] [data-testid=stExpander] summary", has_text="RMSProp").click()
-    thumb = page.locator("input[type=range][aria-label=\"Learning rate (`lr`)\"]").first
+    expander = page.locator("[data-testid=stSidebar] [data-testid=stExpander]", has_text="RMSProp")
+    expander.locator("summary").click()
+    thumb = expander.locator("input[type=range][aria-label=\"Learning rate (`lr`)\"]")
     thumb.focus()
     thumb.press("ArrowRight")
     after = wait_for_change(page, "RMSProp", before)
