@@ -528,12 +528,38 @@ def _body(code: str, indent: str = "    ") -> str:
     return textwrap.indent(textwrap.dedent(code).strip("\n"), indent)
 
 
-def _code_of(surface_id: str) -> SurfaceCode:
-    if surface_id not in SURFACE_CODE:
+def _code_of(settings: RaceSettings) -> SurfaceCode:
+    """The race's surface in script form: a template for a built-in, printed from the exact
+    SymPy expression for a typed formula."""
+    surf = settings.surface_obj
+    if surf.is_custom:
+        return _custom_code(surf)
+    if surf.id not in SURFACE_CODE:
         raise ValueError(
-            f"no script template for surface {surface_id!r}: scripts can be written for {', '.join(SURFACE_CODE)}"
+            f"no script template for surface {surf.id!r}: scripts can be written for {', '.join(SURFACE_CODE)}"
         )
-    return SURFACE_CODE[surface_id]
+    return SURFACE_CODE[surf.id]
+
+
+def _custom_code(surface) -> SurfaceCode:
+    """A typed formula's f and exact gradient as Python (math module) and f as torch code.
+
+    Printed by SymPy's code printer from the parsed expression tree (whitelisted names only:
+    x, y, numbers, math functions), with shared subexpressions named once. The arithmetic
+    order differs from optviz's compiled code, so the path agrees to rounding, not to the bit.
+    """
+    import sympy as sp
+    from sympy.printing.pycode import pycode
+
+    from .formula import RealAbs
+
+    compiled = surface.compiled
+    plain = [e.replace(RealAbs, sp.Abs) for e in (compiled.expr, *compiled.grad)]
+    replacements, (f, gx, gy) = sp.cse(plain, optimizations=None)
+    lines = [f"{symbol} = {pycode(value, fully_qualified_modules=True)}" for symbol, value in replacements]
+    lines.append(f"return {pycode(f)}, {pycode(gx)}, {pycode(gy)}")
+    torch_f = pycode(plain[0], fully_qualified_modules=True).replace("math.", "torch.")
+    return SurfaceCode(f"f(x, y) = {surface.formula}", "\n".join(lines), f"return {torch_f}")
 
 
 def _header(settings: RaceSettings, optimizer_id: str, library: str, filename: str) -> tuple[str, dict]:
@@ -542,7 +568,7 @@ def _header(settings: RaceSettings, optimizer_id: str, library: str, filename: s
     values = resolve_hyperparameters(opt, settings.params_of(opt.id))
     h = {p.name: (bool(v) if p.is_bool else float(v)) for p, v in zip(opt.hyperparameters, values, strict=True)}
     x0, y0 = (float(v) for v in settings.start_point)
-    formula = _code_of(surf.id).formula
+    formula = _code_of(settings).formula
     constants = [f"START = ({x0!r}, {y0!r})", f"STEPS = {settings.steps}"]
     if settings.noise:
         constants += [
@@ -575,7 +601,7 @@ def numpy_script(settings: RaceSettings, optimizer_id: str) -> str:
     Raises:
         ValueError: for an unknown optimizer, or a surface with no script template.
     """
-    code = _code_of(settings.surface)
+    code = _code_of(settings)
     doc, parts = _header(settings, optimizer_id, "NumPy", script_filename(settings, optimizer_id, "numpy"))
     update = UPDATE_CODE[get_optimizer(optimizer_id).id](parts["h"])
     step = "\n".join(update.step)
@@ -635,7 +661,7 @@ def pytorch_script(settings: RaceSettings, optimizer_id: str) -> str:
     Raises:
         ValueError: for an unknown optimizer, or a surface with no script template.
     """
-    code = _code_of(settings.surface)
+    code = _code_of(settings)
     opt = get_optimizer(optimizer_id)
     doc, parts = _header(settings, opt.id, "PyTorch", script_filename(settings, opt.id, "pytorch"))
     h = parts["h"]

@@ -368,13 +368,9 @@ def exports(settings: RaceSettings, runs: list[Trajectory]) -> None:
     button(data, "csv", "CSV (every step, with state)")
     button(data, "json", "JSON (settings + paths)")
     code.markdown("**Code**")
-    if settings.surface_obj.is_custom:
-        code.caption("Scripts are written for the built-in surfaces; a typed formula has no template yet.")
-    else:
-        oid = code.selectbox("Optimizer", settings.optimizers, key="script_optimizer",
-                             format_func=lambda o: OPTIMIZERS[o].name)
-        button(code, "numpy", "NumPy script", optimizer=oid)
-        button(code, "pytorch", "PyTorch script", optimizer=oid)
+    oid = code.selectbox("Optimizer", settings.optimizers, key="script_optimizer", format_func=lambda o: OPTIMIZERS[o].name)
+    button(code, "numpy", "NumPy script", optimizer=oid)
+    button(code, "pytorch", "PyTorch script", optimizer=oid)
 
     st.file_uploader("Restore a race from its JSON export", type=["json"], key="restore_json")
     if st.session_state.get("_restore_error"):
