@@ -314,3 +314,12 @@ def test_every_export_button_is_offered_with_a_browser():
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["PNG", "SVG", "PDF", "GIF", "MP4", "Interactive HTML", "CSV (every step, with state)",
                       "JSON (settings + paths)", "NumPy script", "PyTorch script"]
+
+
+def test_custom_formula_in_3d():
+    at = run_app({"surface": "custom", "f": "x^2 + 10*sin(y)", "bounds": "-3,3,-3,3", "optimizers": "adam",
+                  "view": "3d"})
+    spec = race_spec(at)
+    assert [d["type"] for d in spec["data"]] == ["surface", "scatter3d"]
+    surface = spec["data"][0]
+    assert len(decode(surface["x"])) == 80 and decode(surface["x"])[0] == -3.0
