@@ -209,8 +209,8 @@ def exit_status(argv: list[str]) -> int:
         (["export", "--format", "png", "--output", "x.png", "--scale", "100"], ["--scale", "100"]),
         (["export", "--format", "numpy", "--output", "x.py", "--optimizer", "lbfgs"], ["--optimizer", "lbfgs"]),
         (
-            ["export", "--format", "numpy", "--output", "x.py", "--surface", "custom", "--formula", "x^2"],
-            ["no script template", "custom"],
+            ["export", "--format", "numpy", "--output", "x.py", "--surface", "custom", "--formula", "x^2 + os"],
+            ["--formula", "column 7", "'os'"],
         ),
     ],
 )
