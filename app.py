@@ -12,7 +12,9 @@ st.logo(str(ASSETS / "icon.svg"))
 pages = st.navigation(
     [
         st.Page("pages/playground.py", title="Playground", icon=":material/sports_score:", default=True),
-        st.Page("pages/optimizers.py", title="The optimizers", icon=":material/functions:"),
+        # Its own url_path: Streamlit's older multipage mode maps /optimizers straight to
+        # pages/optimizers.py on a fresh visit, skipping this frame; /reference always goes through it.
+        st.Page("pages/optimizers.py", title="The optimizers", icon=":material/functions:", url_path="reference"),
     ]
 )
 pages.run()

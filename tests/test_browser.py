@@ -202,3 +202,13 @@ def test_uploading_a_json_export_restores_the_race(server, browser, tmp_path):
     page.get_by_text("That file is not an optviz JSON export").wait_for(timeout=60_000)
     assert "surface=booth" in page.url and trace(page, "NAdam") is not None
     page.close()
+
+
+def test_the_reference_page_opens_directly_inside_the_app_frame(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server + "/reference")
+    page.get_by_text("The surfaces").wait_for(timeout=60_000)
+    nav = page.locator("[data-testid=stSidebarNav] a").all_inner_texts()
+    assert any("Playground" in item for item in nav) and any("The optimizers" in item for item in nav)
+    assert page.title().startswith("optviz")
+    page.close()
