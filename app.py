@@ -1,4 +1,8 @@
-"""optviz: the frame. Page config and navigation; the pages live in pages/."""
+"""optviz: the frame. Page config and navigation; the pages live in views/.
+
+Not in a folder named pages/: Streamlit's older multipage mode claims that folder, and a fresh
+visit to /playground or /optimizers then ran the page on its own, outside this frame, or put
+up a "Page not found" box before this frame's navigation took over."""
 
 from pathlib import Path
 
@@ -11,10 +15,8 @@ st.logo(str(ASSETS / "icon.svg"))
 
 pages = st.navigation(
     [
-        st.Page("pages/playground.py", title="Playground", icon=":material/sports_score:", default=True),
-        # Its own url_path: Streamlit's older multipage mode maps /optimizers straight to
-        # pages/optimizers.py on a fresh visit, skipping this frame; /reference always goes through it.
-        st.Page("pages/optimizers.py", title="The optimizers", icon=":material/functions:", url_path="reference"),
+        st.Page("views/playground.py", title="Playground", icon=":material/sports_score:", default=True),
+        st.Page("views/optimizers.py", title="The optimizers", icon=":material/functions:", url_path="reference"),
     ]
 )
 pages.run()

@@ -211,4 +211,5 @@ def test_the_reference_page_opens_directly_inside_the_app_frame(server, browser)
     nav = page.locator("[data-testid=stSidebarNav] a").all_inner_texts()
     assert any("Playground" in item for item in nav) and any("The optimizers" in item for item in nav)
     assert page.title().startswith("optviz")
+    assert page.get_by_text("Page not found").count() == 0
     page.close()

@@ -244,7 +244,7 @@ def test_page_settings_equal_the_module_round_trip():
 
 def test_optimizers_page_lists_every_registry_entry():
     at = AppTest.from_file("../app.py", default_timeout=TIMEOUT).run()
-    at.switch_page("pages/optimizers.py").run()
+    at.switch_page("views/optimizers.py").run()
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
     for opt in optviz.OPTIMIZERS.values():
