@@ -1,10 +1,14 @@
 """Optimizer update rules, one ``@njit`` kernel each, matching ``torch.optim`` in float64.
 
-Every kernel updates one coordinate: ``step(h, s, x, g, t) -> x_new`` where ``h`` holds the
-hyperparameters in registry order (booleans as 0.0 / 1.0), ``s`` is this coordinate's state
-vector (updated in place, laid out as the registry's ``state`` names), ``g`` the gradient and
-``t`` the step number counted from 1. All the optimizers here are elementwise, so the 2D
-update is the kernel applied to x and to y.
+Every kernel updates one coordinate: ``step(H, S, i, x, g, t) -> x_new`` where column ``i``
+of ``H`` holds the hyperparameters in registry order (booleans as 0.0 / 1.0), column ``i`` of
+``S`` is this coordinate's state (updated in place, rows laid out as the registry's ``state``
+names), ``g`` the gradient and ``t`` the step number counted from 1. All the optimizers here
+are elementwise, so the 2D update is the kernel applied to x and to y, and a batch is the
+kernel applied to many columns at once (:func:`update_lanes`). Kernels read their state, then
+write every slot back unconditionally (choosing values with :func:`choose`, a branch-free
+select), so a loop over columns has no branches and vectorises. A slot an option leaves unused is written as 0.0, its
+initial value, never as "its old value": LLVM turns that into masked stores, slow on AMD.
 
 The arithmetic follows torch's CPU single-tensor code operation by operation (``lerp``'s two
 branches, ``addcmul``/``addcdiv``'s ``value * a * b`` order, where eps is added), so paths
@@ -21,61 +25,79 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
+
+from .lanes import LANES
 
 STATE_WIDTH = 4  # the longest state vector of any optimizer
+
+
+@intrinsic
+def choose(typingctx, condition, a, b):
+    """``a if condition else b`` as one LLVM ``select``: both values are computed, no branch.
+
+    numba lowers ``a if c else b`` to branches, which LLVM may thread or duplicate around the
+    state stores; the batch loop then vectorises them as masked stores, slow on AMD. With a
+    select the lane loops stay straight-line code.
+    """
+    signature = types.float64(types.boolean, types.float64, types.float64)
+
+    def codegen(context, builder, sig, args):
+        flag = builder.icmp_unsigned("!=", args[0], ir.Constant(args[0].type, 0))
+        return builder.select(flag, args[1], args[2])
+
+    return signature, codegen
 
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _lerp(a: float, b: float, w: float) -> float:
     """torch.lerp: a + w (b - a), computed from the nearer end as torch does."""
-    if w < 0.5:
-        return a + w * (b - a)
-    return b - (b - a) * (1.0 - w)
+    return choose(w < 0.5, a + w * (b - a), b - (b - a) * (1.0 - w))
 
 
 @njit(cache=True, error_model="numpy")
-def sgd(h, s, x, g, t):
+def sgd(H, S, i, x, g, t):
     """SGD.   g <- g + weight_decay x;   x <- x - lr g."""
-    lr, weight_decay = h[0], h[1]
+    lr, weight_decay = H[0, i], H[1, i]
     g = g + weight_decay * x
     return x + -lr * g
 
 
 @njit(cache=True, error_model="numpy")
-def momentum(h, s, x, g, t):
+def momentum(H, S, i, x, g, t):
     """SGD with (heavy-ball) momentum, as torch.optim.SGD(momentum > 0).
 
     g <- g + weight_decay x
     b <- g at t = 1, else momentum b + (1 - dampening) g
     x <- x - lr b                            (momentum = 0: x <- x - lr g, as torch)
     """
-    lr, mu, dampening, weight_decay = h[0], h[1], h[2], h[3]
+    lr, mu, dampening, weight_decay = H[0, i], H[1, i], H[2, i], H[3, i]
     g = g + weight_decay * x
-    if mu == 0.0:  # torch keeps no buffer then: plain SGD, dampening unused
-        return x + -lr * g
-    b = g if t == 1 else s[0] * mu + (1.0 - dampening) * g
-    s[0] = b
-    return x + -lr * b
+    b = choose(t == 1.0, g, S[0, i] * mu + (1.0 - dampening) * g)
+    kept = mu != 0.0  # torch keeps no buffer at momentum 0: plain SGD, dampening unused
+    S[0, i] = choose(kept, b, 0.0)
+    return x + -lr * choose(kept, b, g)
 
 
 @njit(cache=True, error_model="numpy")
-def nesterov(h, s, x, g, t):
+def nesterov(H, S, i, x, g, t):
     """Nesterov momentum, as torch.optim.SGD(nesterov=True, dampening=0).
 
     g <- g + weight_decay x
     b <- g at t = 1, else momentum b + g
     x <- x - lr (g + momentum b)
     """
-    lr, mu, weight_decay = h[0], h[1], h[2]
+    lr, mu, weight_decay = H[0, i], H[1, i], H[2, i]
     g = g + weight_decay * x
-    b = g if t == 1 else s[0] * mu + g
-    s[0] = b
+    b = choose(t == 1.0, g, S[0, i] * mu + g)
+    S[0, i] = b
     return x + -lr * (g + mu * b)
 
 
 @njit(cache=True, error_model="numpy")
-def adagrad(h, s, x, g, t):
+def adagrad(H, S, i, x, g, t):
     """AdaGrad (Duchi et al., 2011), as torch.optim.Adagrad.
 
     g <- g + weight_decay x
@@ -83,17 +105,18 @@ def adagrad(h, s, x, g, t):
     sum <- sum + g^2                     (sum starts at initial_accumulator_value)
     x <- x - clr g / (sqrt(sum) + eps)
     """
-    lr, lr_decay, _initial, eps, weight_decay = h[0], h[1], h[2], h[3], h[4]
+    lr, lr_decay, eps, weight_decay = H[0, i], H[1, i], H[3, i], H[4, i]
     g = g + weight_decay * x
     clr = lr / (1.0 + (t - 1.0) * lr_decay)
-    s[0] = s[0] + 1.0 * g * g
-    std = math.sqrt(s[0]) + eps
-    s[1] = clr / std
+    total = S[0, i] + 1.0 * g * g
+    S[0, i] = total
+    std = math.sqrt(total) + eps
+    S[1, i] = clr / std
     return x + -clr * g / std
 
 
 @njit(cache=True, error_model="numpy")
-def adadelta(h, s, x, g, t):
+def adadelta(H, S, i, x, g, t):
     """AdaDelta (Zeiler, 2012), as torch.optim.Adadelta; eps sits inside both roots.
 
     g <- g + weight_decay x
@@ -102,19 +125,20 @@ def adadelta(h, s, x, g, t):
     u <- rho u + (1 - rho) d^2
     x <- x - lr d
     """
-    lr, rho, eps, weight_decay = h[0], h[1], h[2], h[3]
+    lr, rho, eps, weight_decay = H[0, i], H[1, i], H[2, i], H[3, i]
     g = g + weight_decay * x
-    s[0] = s[0] * rho + (1.0 - rho) * g * g
-    std = math.sqrt(s[0] + eps)
-    delta = math.sqrt(s[1] + eps)
-    s[2] = lr * delta / std
+    square_avg = S[0, i] * rho + (1.0 - rho) * g * g
+    S[0, i] = square_avg
+    std = math.sqrt(square_avg + eps)
+    delta = math.sqrt(S[1, i] + eps)
+    S[2, i] = lr * delta / std
     delta = delta / std * g
-    s[1] = s[1] * rho + (1.0 - rho) * delta * delta
+    S[1, i] = S[1, i] * rho + (1.0 - rho) * delta * delta
     return x + -lr * delta
 
 
 @njit(cache=True, error_model="numpy")
-def rmsprop(h, s, x, g, t):
+def rmsprop(H, S, i, x, g, t):
     """RMSProp (Hinton, Coursera lecture 6e), as torch.optim.RMSprop.
 
     g <- g + weight_decay x
@@ -124,24 +148,28 @@ def rmsprop(h, s, x, g, t):
     b <- momentum b + g / a;  x <- x - lr b          (momentum > 0)
     x <- x - lr g / a                                (momentum = 0)
     """
-    lr, alpha, eps, mu = h[0], h[1], h[2], h[3]
-    centered, weight_decay, eps_in_sqrt = h[4] != 0.0, h[5], h[6] != 0.0
+    lr, alpha, eps, mu = H[0, i], H[1, i], H[2, i], H[3, i]
+    centered, weight_decay, eps_in_sqrt = H[4, i] != 0.0, H[5, i], H[6, i] != 0.0
     g = g + weight_decay * x
-    s[0] = s[0] * alpha + (1.0 - alpha) * g * g
-    v = s[0]
-    if centered:
-        s[1] = _lerp(s[1], g, 1.0 - alpha)
-        v = v + -1.0 * s[1] * s[1]
-    avg = math.sqrt(v + eps) if eps_in_sqrt else math.sqrt(v) + eps
-    s[3] = lr / avg
-    if mu > 0.0:
-        s[2] = s[2] * mu + 1.0 * g / avg
-        return x + -lr * s[2]
-    return x + -lr * g / avg
+    square_avg = S[0, i] * alpha + (1.0 - alpha) * g * g
+    S[0, i] = square_avg
+    grad_avg = choose(centered, _lerp(S[1, i], g, 1.0 - alpha), 0.0)
+    S[1, i] = grad_avg
+    v = choose(centered, square_avg + -1.0 * grad_avg * grad_avg, square_avg)
+    # One root and one division whichever options are on (choose computes both sides).
+    # v is never -0.0, so v + 0.0 == v and sqrt(v) + 0.0 == sqrt(v) bit for bit: the same
+    # numbers as the two written-out forms.
+    avg = math.sqrt(v + choose(eps_in_sqrt, eps, 0.0)) + choose(eps_in_sqrt, 0.0, eps)
+    S[3, i] = lr / avg
+    with_momentum = mu > 0.0
+    quotient = choose(with_momentum, g, -lr * g) / avg  # torch: 1 * g / a, or -lr * g / a
+    buf = S[2, i] * mu + quotient
+    S[2, i] = choose(with_momentum, buf, 0.0)
+    return choose(with_momentum, x + -lr * buf, x + quotient)
 
 
 @njit(cache=True, error_model="numpy")
-def rprop(h, s, x, g, t):
+def rprop(H, S, i, x, g, t):
     """Resilient backpropagation, iRprop- (Riedmiller & Braun, 1993), as torch.optim.Rprop.
 
     factor = eta_plus if g g_prev > 0, eta_minus if g g_prev < 0, else 1
@@ -149,37 +177,37 @@ def rprop(h, s, x, g, t):
     g <- 0 where the sign flipped (that coordinate waits one step)
     x <- x - sign(g) step;   g_prev <- g
     """
-    eta_minus, eta_plus, step_min, step_max = h[1], h[2], h[3], h[4]
-    product = g * s[0]
-    factor = eta_plus if product > 0.0 else (eta_minus if product < 0.0 else 1.0)
-    s[1] = min(max(s[1] * factor, step_min), step_max)
-    if factor == eta_minus:
-        g = 0.0
-    s[0] = g
-    sign = 1.0 if g > 0.0 else (-1.0 if g < 0.0 else 0.0)
-    return x + -1.0 * sign * s[1]
+    eta_minus, eta_plus, step_min, step_max = H[1, i], H[2, i], H[3, i], H[4, i]
+    product = g * S[0, i]
+    factor = choose(product > 0.0, eta_plus, choose(product < 0.0, eta_minus, 1.0))
+    step = min(max(S[1, i] * factor, step_min), step_max)
+    S[1, i] = step
+    g = choose(factor == eta_minus, 0.0, g)
+    S[0, i] = g
+    sign = choose(g > 0.0, 1.0, choose(g < 0.0, -1.0, 0.0))
+    return x + -1.0 * sign * step
 
 
-@njit(cache=True, error_model="numpy")
-def _adam_core(lr, beta1, beta2, eps, amsgrad, s, g, t):
+@njit(cache=True, error_model="numpy", inline="always")
+def _adam_core(lr, beta1, beta2, eps, amsgrad, S, i, g, t):
     """The shared Adam step for one coordinate; returns the displacement to add to x."""
-    s[0] = _lerp(s[0], g, 1.0 - beta1)
-    s[1] = s[1] * beta2 + (1.0 - beta2) * g * g
+    exp_avg = _lerp(S[0, i], g, 1.0 - beta1)
+    exp_avg_sq = S[1, i] * beta2 + (1.0 - beta2) * g * g
+    S[0, i] = exp_avg
+    S[1, i] = exp_avg_sq
     bias_correction1 = 1.0 - beta1**t
     bias_correction2 = 1.0 - beta2**t
     step_size = lr / bias_correction1
     bias_correction2_sqrt = bias_correction2**0.5
-    if amsgrad:
-        s[2] = max(s[2], s[1])
-        denom = math.sqrt(s[2]) / bias_correction2_sqrt + eps
-    else:
-        denom = math.sqrt(s[1]) / bias_correction2_sqrt + eps
-    s[3] = step_size / denom
-    return -step_size * s[0] / denom
+    max_exp_avg_sq = choose(amsgrad, max(S[2, i], exp_avg_sq), 0.0)
+    S[2, i] = max_exp_avg_sq
+    denom = math.sqrt(choose(amsgrad, max_exp_avg_sq, exp_avg_sq)) / bias_correction2_sqrt + eps
+    S[3, i] = step_size / denom
+    return -step_size * exp_avg / denom
 
 
 @njit(cache=True, error_model="numpy")
-def adam(h, s, x, g, t):
+def adam(H, S, i, x, g, t):
     """Adam (Kingma & Ba, 2015), as torch.optim.Adam.
 
     g <- g + weight_decay x
@@ -187,41 +215,43 @@ def adam(h, s, x, g, t):
     v_max <- max(v_max, v)                    (amsgrad: use v_max in place of v)
     x <- x - lr / (1 - beta1^t) m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
     """
-    lr, beta1, beta2, eps, amsgrad, weight_decay = h[0], h[1], h[2], h[3], h[4] != 0.0, h[5]
+    lr, beta1, beta2, eps, amsgrad, weight_decay = H[0, i], H[1, i], H[2, i], H[3, i], H[4, i] != 0.0, H[5, i]
     g = g + weight_decay * x
-    return x + _adam_core(lr, beta1, beta2, eps, amsgrad, s, g, t)
+    return x + _adam_core(lr, beta1, beta2, eps, amsgrad, S, i, g, t)
 
 
 @njit(cache=True, error_model="numpy")
-def adamw(h, s, x, g, t):
+def adamw(H, S, i, x, g, t):
     """AdamW (Loshchilov & Hutter, 2019), as torch.optim.AdamW: decoupled weight decay.
 
     x <- x (1 - lr weight_decay), then the Adam step on the plain gradient.
     """
-    lr, beta1, beta2, eps, amsgrad, weight_decay = h[0], h[1], h[2], h[3], h[4] != 0.0, h[5]
+    lr, beta1, beta2, eps, amsgrad, weight_decay = H[0, i], H[1, i], H[2, i], H[3, i], H[4, i] != 0.0, H[5, i]
     x = x * (1.0 - lr * weight_decay)
-    return x + _adam_core(lr, beta1, beta2, eps, amsgrad, s, g, t)
+    return x + _adam_core(lr, beta1, beta2, eps, amsgrad, S, i, g, t)
 
 
 @njit(cache=True, error_model="numpy")
-def adamax(h, s, x, g, t):
+def adamax(H, S, i, x, g, t):
     """Adamax (Kingma & Ba, 2015, sec. 7.1), as torch.optim.Adamax.
 
     g <- g + weight_decay x
     m <- beta1 m + (1 - beta1) g;   u <- max(beta2 u, |g| + eps)
     x <- x - lr / (1 - beta1^t) m / u
     """
-    lr, beta1, beta2, eps, weight_decay = h[0], h[1], h[2], h[3], h[4]
+    lr, beta1, beta2, eps, weight_decay = H[0, i], H[1, i], H[2, i], H[3, i], H[4, i]
     g = g + weight_decay * x
-    s[0] = _lerp(s[0], g, 1.0 - beta1)
-    s[1] = max(s[1] * beta2, abs(g) + eps)
+    exp_avg = _lerp(S[0, i], g, 1.0 - beta1)
+    exp_inf = max(S[1, i] * beta2, abs(g) + eps)
+    S[0, i] = exp_avg
+    S[1, i] = exp_inf
     clr = lr / (1.0 - beta1**t)
-    s[2] = clr / s[1]
-    return x + -clr * s[0] / s[1]
+    S[2, i] = clr / exp_inf
+    return x + -clr * exp_avg / exp_inf
 
 
 @njit(cache=True, error_model="numpy")
-def nadam(h, s, x, g, t):
+def nadam(H, S, i, x, g, t):
     """NAdam (Dozat, 2016), as torch.optim.NAdam with its momentum schedule.
 
     g <- g + weight_decay x   (decoupled_weight_decay: x <- x (1 - lr weight_decay) instead)
@@ -230,27 +260,28 @@ def nadam(h, s, x, g, t):
     d = sqrt(v / (1 - beta2^t)) + eps
     x <- x - lr (1 - mu_t) / (1 - P_t) g / d - lr mu_{t+1} / (1 - P_t mu_{t+1}) m / d
     """
-    lr, beta1, beta2, eps, weight_decay = h[0], h[1], h[2], h[3], h[4]
-    momentum_decay, decoupled = h[5], h[6] != 0.0
+    lr, beta1, beta2, eps, weight_decay = H[0, i], H[1, i], H[2, i], H[3, i], H[4, i]
+    momentum_decay, decoupled = H[5, i], H[6, i] != 0.0
     bias_correction2 = 1.0 - beta2**t
-    if decoupled:
-        x = x * (1.0 - lr * weight_decay)
-    else:
-        g = g + weight_decay * x
+    g = choose(decoupled, g, g + weight_decay * x)
+    x = choose(decoupled, x * (1.0 - lr * weight_decay), x)
     mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
     mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1.0) * momentum_decay))
-    s[2] = s[2] * mu
-    s[0] = _lerp(s[0], g, 1.0 - beta1)
-    s[1] = s[1] * beta2 + (1.0 - beta2) * g * g
-    denom = math.sqrt(s[1] / bias_correction2) + eps
-    mu_product_next = s[2] * mu_next
-    s[3] = lr / denom
-    x = x + (-lr * (1.0 - mu) / (1.0 - s[2])) * g / denom
-    return x + ((-lr * mu_next) / (1.0 - mu_product_next)) * s[0] / denom
+    mu_product = S[2, i] * mu
+    exp_avg = _lerp(S[0, i], g, 1.0 - beta1)
+    exp_avg_sq = S[1, i] * beta2 + (1.0 - beta2) * g * g
+    S[0, i] = exp_avg
+    S[1, i] = exp_avg_sq
+    S[2, i] = mu_product
+    denom = math.sqrt(exp_avg_sq / bias_correction2) + eps
+    mu_product_next = mu_product * mu_next
+    S[3, i] = lr / denom
+    x = x + (-lr * (1.0 - mu) / (1.0 - mu_product)) * g / denom
+    return x + ((-lr * mu_next) / (1.0 - mu_product_next)) * exp_avg / denom
 
 
 @njit(cache=True, error_model="numpy")
-def radam(h, s, x, g, t):
+def radam(H, S, i, x, g, t):
     """RAdam (Liu et al., 2020), as torch.optim.RAdam: Adam rectified once rho_t > 5.
 
     g <- g + weight_decay x   (decoupled_weight_decay: x <- x (1 - lr weight_decay) instead)
@@ -259,65 +290,121 @@ def radam(h, s, x, g, t):
     x <- x - lr m / (1 - beta1^t) * r_t sqrt(1 - beta2^t) / (sqrt(v) + eps)   if rho_t > 5
     x <- x - lr m / (1 - beta1^t)                                             otherwise
     """
-    lr, beta1, beta2, eps, weight_decay, decoupled = h[0], h[1], h[2], h[3], h[4], h[5] != 0.0
-    if decoupled:
-        x = x * (1.0 - lr * weight_decay)
-    else:
-        g = g + weight_decay * x
-    s[0] = _lerp(s[0], g, 1.0 - beta1)
-    s[1] = s[1] * beta2 + (1.0 - beta2) * g * g
+    lr, beta1, beta2, eps, weight_decay, decoupled = H[0, i], H[1, i], H[2, i], H[3, i], H[4, i], H[5, i] != 0.0
+    g = choose(decoupled, g, g + weight_decay * x)
+    x = choose(decoupled, x * (1.0 - lr * weight_decay), x)
+    exp_avg = _lerp(S[0, i], g, 1.0 - beta1)
+    exp_avg_sq = S[1, i] * beta2 + (1.0 - beta2) * g * g
+    S[0, i] = exp_avg
+    S[1, i] = exp_avg_sq
     bias_correction1 = 1.0 - beta1**t
     bias_correction2 = 1.0 - beta2**t
-    corrected = s[0] / bias_correction1
+    corrected = exp_avg / bias_correction1
     rho_inf = 2.0 / (1.0 - beta2) - 1.0
     rho_t = rho_inf - 2.0 * t * beta2**t / bias_correction2
-    if rho_t > 5.0:
-        rect = ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)) ** 0.5
-        adaptive_lr = bias_correction2**0.5 / (math.sqrt(s[1]) + eps)
-        s[2] = lr * adaptive_lr * rect / bias_correction1
-        return x + -1.0 * (corrected * lr * adaptive_lr * rect)
-    s[2] = lr / bias_correction1
-    return x + -1.0 * (corrected * lr)
+    rectified = rho_t > 5.0  # both sides are computed; the unused one may be NaN
+    rect = ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)) ** 0.5
+    adaptive_lr = bias_correction2**0.5 / (math.sqrt(exp_avg_sq) + eps)
+    S[2, i] = choose(rectified, lr * adaptive_lr * rect / bias_correction1, lr / bias_correction1)
+    return choose(rectified, x + -1.0 * (corrected * lr * adaptive_lr * rect), x + -1.0 * (corrected * lr))
 
 
 @njit(cache=True, error_model="numpy")
-def init_state(index: int, h: np.ndarray, s: np.ndarray) -> None:
-    """Set one coordinate's state to torch's initial values (zeros but for these)."""
-    s[:] = 0.0
+def init_state(index: int, H: np.ndarray, S: np.ndarray, i: int) -> None:
+    """Set column i of the state to torch's initial values (zeros but for these)."""
+    S[:, i] = 0.0
     if index == 3:  # adagrad: the running sum starts at initial_accumulator_value
-        s[0] = h[2]
+        S[0, i] = H[2, i]
     elif index == 6:  # rprop: every step size starts at lr
-        s[1] = h[0]
+        S[1, i] = H[0, i]
     elif index == 10:  # nadam: the product of momentum coefficients starts at 1
-        s[2] = 1.0
+        S[2, i] = 1.0
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def update(index: int, h: np.ndarray, s: np.ndarray, x: float, g: float, t: float) -> float:
-    """Dispatch one coordinate's update to the optimizer with this index."""
+def update(index: int, H: np.ndarray, S: np.ndarray, i: int, x: float, g: float, t: float) -> float:
+    """Dispatch one coordinate's update (column i of H and S) to the optimizer with this index."""
     if index == 0:
-        return sgd(h, s, x, g, t)
+        return sgd(H, S, i, x, g, t)
     if index == 1:
-        return momentum(h, s, x, g, t)
+        return momentum(H, S, i, x, g, t)
     if index == 2:
-        return nesterov(h, s, x, g, t)
+        return nesterov(H, S, i, x, g, t)
     if index == 3:
-        return adagrad(h, s, x, g, t)
+        return adagrad(H, S, i, x, g, t)
     if index == 4:
-        return adadelta(h, s, x, g, t)
+        return adadelta(H, S, i, x, g, t)
     if index == 5:
-        return rmsprop(h, s, x, g, t)
+        return rmsprop(H, S, i, x, g, t)
     if index == 6:
-        return rprop(h, s, x, g, t)
+        return rprop(H, S, i, x, g, t)
     if index == 7:
-        return adam(h, s, x, g, t)
+        return adam(H, S, i, x, g, t)
     if index == 8:
-        return adamw(h, s, x, g, t)
+        return adamw(H, S, i, x, g, t)
     if index == 9:
-        return adamax(h, s, x, g, t)
+        return adamax(H, S, i, x, g, t)
     if index == 10:
-        return nadam(h, s, x, g, t)
-    return radam(h, s, x, g, t)
+        return nadam(H, S, i, x, g, t)
+    return radam(H, S, i, x, g, t)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def update_lanes(index, H: np.ndarray, S: np.ndarray, P: np.ndarray, G: np.ndarray, t: float, previous: np.ndarray) -> None:
+    """Update the 2 * LANES coordinates P[i] with gradients G[i], columns i of H and S, in place;
+    ``previous`` receives P as it was (the copy rides along in the same loop).
+
+    The dispatch sits outside the loop, so each loop is one optimizer's kernel over
+    independent lanes, which LLVM turns into SIMD code: the batch driver's inner loop.
+    """
+    if index == 0:
+        for i in range(2 * LANES):
+            previous[i] = P[i]
+            P[i] = sgd(H, S, i, P[i], G[i], t)
+    elif index == 1:
+        for i in range(2 * LANES):
+            previous[i] = P[i]
+            P[i] = momentum(H, S, i, P[i], G[i], t)
+    elif index == 2:
+        for i in range(2 * LANES):
+            previous[i] = P[i]
+            P[i] = nesterov(H, S, i, P[i], G[i], t)
+    elif index == 3:
+        for i in range(2 * LANES):
+            previous[i] = P[i]
+            P[i] = adagrad(H, S, i, P[i], G[i], t)
+    elif index == 4:
+        for i in range(2 * LANES):
+            previous[i] = P[i]
+            P[i] = adadelta(H, S, i, P[i], G[i], t)
+    elif index == 5:
+        for i in range(2 * LANES):
+            previous[i] = P[i]
+            P[i] = rmsprop(H, S, i, P[i], G[i], t)
+    elif index == 6:
+        for i in range(2 * LANES):
+            previous[i] = P[i]
+            P[i] = rprop(H, S, i, P[i], G[i], t)
+    elif index == 7:
+        for i in range(2 * LANES):
+            previous[i] = P[i]
+            P[i] = adam(H, S, i, P[i], G[i], t)
+    elif index == 8:
+        for i in range(2 * LANES):
+            previous[i] = P[i]
+            P[i] = adamw(H, S, i, P[i], G[i], t)
+    elif index == 9:
+        for i in range(2 * LANES):
+            previous[i] = P[i]
+            P[i] = adamax(H, S, i, P[i], G[i], t)
+    elif index == 10:
+        for i in range(2 * LANES):
+            previous[i] = P[i]
+            P[i] = nadam(H, S, i, P[i], G[i], t)
+    else:
+        for i in range(2 * LANES):
+            previous[i] = P[i]
+            P[i] = radam(H, S, i, P[i], G[i], t)
 
 
 INF = math.inf

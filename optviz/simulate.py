@@ -1,9 +1,10 @@
 """The simulation driver: run an optimizer on a surface, one path or a batch of them.
 
-One compiled loop, :func:`_integrate`, serves both :func:`simulate` (which records the path,
-the loss and the optimizer's state at every step) and :func:`simulate_batch` (which runs many
-starts or hyperparameter settings in parallel and keeps only where each run ended). It takes
-the surface and the optimizer as integer indices into module-level kernels, so it is
+Two compiled loops share the same kernels: :func:`_integrate` serves :func:`simulate` (which
+records the path, the loss and the optimizer's state at every step), and :func:`_run_lanes`
+serves :func:`simulate_batch` (which runs many starts or hyperparameter settings, LANES at a
+time in SIMD lockstep, threads in parallel, and keeps only where each run ended). Both take
+the surface and the optimizer as integer indices into module-level kernels, so each is
 compiled once, cached on disk, and never recompiled per surface, optimizer or call.
 """
 
@@ -16,16 +17,19 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange, uint64
 
+from .lanes import LANES
 from .optimizers import (
     STATE_WIDTH,
     Optimizer,
+    choose,
     get_optimizer,
     init_state,
     resolve_hyperparameter_table,
     resolve_hyperparameters,
     update,
+    update_lanes,
 )
-from .surfaces import Surface, evaluate, get_surface, minima_array
+from .surfaces import Surface, evaluate, evaluate_lanes, get_surface, minima_array
 
 MAX_STEPS = 1_000_000
 """The most steps one run may take (a recorded run of this length holds about 100 MB)."""
@@ -72,85 +76,163 @@ def _nearest_within(minima, tol, x, y) -> int:
     return -1
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def _step(sid, address, oid, h, s0, s1, x, y, gx, gy, t, noise, seed):
-    """One update of both coordinates from the gradient at (x, y); returns the new point,
-    f there and its gradient. The single and the batch loops share it, so they agree bit
-    for bit."""
-    if noise > 0.0:
-        gx += noise * gaussian(seed, 2 * t)
-        gy += noise * gaussian(seed, 2 * t + 1)
-    nx = update(oid, h, s0, x, gx, float(t))
-    ny = update(oid, h, s1, y, gy, float(t))
-    nf, ngx, ngy = evaluate(sid, address, nx, ny)
-    return nx, ny, nf, ngx, ngy
-
-
 @njit(cache=True, error_model="numpy")
-def _integrate(sid, address, oid, h, x0, y0, steps, noise, seed, minima, tol, record, path, loss, states):
-    """Run ``steps`` updates from (x0, y0); with ``record``, fill path/loss/states row by row.
+def _integrate(sid, address, oid, h, x0, y0, steps, noise, seed, minima, tol, path, loss, states):
+    """Run ``steps`` updates from (x0, y0), filling path/loss/states row by row.
 
-    Returns (points, diverged_at, reached_at, reached_index, x, y, f): the number of finite
-    points (the start included), the first step whose position or loss is not finite (-1 if
-    none), the first step within ``tol`` of a minimum and which one (-1 if never), and the
-    last finite point and its loss. No fastmath here: the finiteness checks must see inf/NaN.
+    Returns (points, diverged_at, reached_at, reached_index): the number of finite points
+    (the start included), the first step whose position or loss is not finite (-1 if none),
+    and the first step within ``tol`` of a minimum and which one (-1 if never). No fastmath
+    here: the finiteness checks must see inf/NaN.
     """
-    s0 = np.empty(STATE_WIDTH)
-    s1 = np.empty(STATE_WIDTH)
-    init_state(oid, h, s0)
-    init_state(oid, h, s1)
+    H = np.empty((h.shape[0], 2))  # column 0 serves x, column 1 serves y
+    H[:, 0] = h
+    H[:, 1] = h
+    S = np.empty((STATE_WIDTH, 2))
+    init_state(oid, H, S, 0)
+    init_state(oid, H, S, 1)
     x, y = x0, y0
     f, gx, gy = evaluate(sid, address, x, y)
-    if record:
-        path[0, 0] = x
-        path[0, 1] = y
-        loss[0] = f
-        states[0] = np.nan
+    path[0, 0] = x
+    path[0, 1] = y
+    loss[0] = f
+    states[0] = np.nan
     if not math.isfinite(f):
-        return 1, 0, -1, -1, x, y, f
+        return 1, 0, -1, -1
     reached_index = _nearest_within(minima, tol, x, y)
     reached_at = 0 if reached_index >= 0 else -1
     for t in range(1, steps + 1):
-        nx, ny, nf, ngx, ngy = _step(sid, address, oid, h, s0, s1, x, y, gx, gy, t, noise, seed)
-        if not (math.isfinite(nx) and math.isfinite(ny) and math.isfinite(nf)):
-            return t, t, reached_at, reached_index, x, y, f
-        x, y, f, gx, gy = nx, ny, nf, ngx, ngy
-        if record:
-            path[t, 0] = x
-            path[t, 1] = y
-            loss[t] = f
-            for k in range(STATE_WIDTH):
-                states[t, 0, k] = s0[k]
-                states[t, 1, k] = s1[k]
+        if noise > 0.0:
+            gx += noise * gaussian(seed, 2 * t)
+            gy += noise * gaussian(seed, 2 * t + 1)
+        x = update(oid, H, S, 0, x, gx, float(t))
+        y = update(oid, H, S, 1, y, gy, float(t))
+        f, gx, gy = evaluate(sid, address, x, y)
+        if not (math.isfinite(x) and math.isfinite(y) and math.isfinite(f)):
+            return t, t, reached_at, reached_index
+        path[t, 0] = x
+        path[t, 1] = y
+        loss[t] = f
+        for k in range(STATE_WIDTH):
+            states[t, 0, k] = S[k, 0]
+            states[t, 1, k] = S[k, 1]
         if reached_at < 0:
             reached_index = _nearest_within(minima, tol, x, y)
             if reached_index >= 0:
                 reached_at = t
-    return steps + 1, -1, reached_at, reached_index, x, y, f
+    return steps + 1, -1, reached_at, reached_index
+
+
+@njit(cache=True, error_model="numpy")
+def _run_lanes(sid, address, oid, HT, starts, first, steps, noise, seed, minima, tol, finals, counters):
+    """Runs ``first`` to ``first + LANES - 1`` of a batch, in lockstep (see :func:`_integrate_batch`).
+
+    Positions live in ``P`` (x of every run, then y of every run), gradients in ``G`` laid out
+    the same way, so one optimizer or surface loop covers all lanes with no branch per lane.
+    A run that stops (a non-finite point) has its position set to NaN, which every kernel
+    carries forward, so it is counted as stopped without a per-lane test on the fast path.
+    Runs past the end of the batch repeat its last run and are not written back.
+    """
+    n = LANES
+    runs = starts.shape[0]
+    P = np.empty(2 * n)
+    G = np.empty(2 * n)
+    F = np.empty(n)
+    before = np.empty(2 * n)  # every lane's position before the current step
+    pending = np.zeros(n)  # 1.0 while a lane runs and has not yet reached a minimum
+    near = np.empty(n)
+    H = np.empty((HT.shape[0], 2 * n))
+    S = np.empty((STATE_WIDTH, 2 * n))
+    last = np.empty((n, 3))  # where a stopped run's last finite point was
+    diverged_at = np.full(n, -1, dtype=np.int64)
+    reached_at = np.full(n, -1, dtype=np.int64)
+    reached_index = np.full(n, -1, dtype=np.int64)
+    for i in range(n):
+        run = min(first + i, runs - 1)
+        for j in range(HT.shape[0]):
+            H[j, i] = HT[j, run]
+            H[j, n + i] = HT[j, run]
+        init_state(oid, H, S, i)
+        init_state(oid, H, S, n + i)
+        P[i] = starts[run, 0]
+        P[n + i] = starts[run, 1]
+    evaluate_lanes(sid, address, P, F, G)
+    stopped = 0
+    for i in range(n):
+        if not math.isfinite(F[i]):
+            last[i, 0], last[i, 1], last[i, 2] = P[i], P[n + i], F[i]
+            diverged_at[i] = 0
+            P[i] = P[n + i] = np.nan
+            stopped += 1
+        else:
+            reached_index[i] = _nearest_within(minima, tol, P[i], P[n + i])
+            reached_at[i] = 0 if reached_index[i] >= 0 else -1
+            pending[i] = 1.0 if reached_at[i] < 0 else 0.0
+    for t in range(1, steps + 1):
+        if stopped == n:
+            break
+        if noise > 0.0:
+            noise_x = noise * gaussian(seed, 2 * t)
+            noise_y = noise * gaussian(seed, 2 * t + 1)
+            for i in range(n):
+                G[i] += noise_x
+                G[n + i] += noise_y
+        update_lanes(oid, H, S, P, G, float(t), before)
+        evaluate_lanes(sid, address, P, F, G)
+        not_finite = 0  # 0 * v is NaN exactly when v is inf or NaN
+        for i in range(n):
+            not_finite += (0.0 * P[i] + 0.0 * P[n + i] + 0.0 * F[i]) != 0.0
+        if not_finite > stopped:
+            for i in range(n):
+                if diverged_at[i] < 0 and not (math.isfinite(P[i]) and math.isfinite(P[n + i]) and math.isfinite(F[i])):
+                    # the loss there, recomputed: the same kernel on the same point, the same bits
+                    last[i, 0], last[i, 1] = before[i], before[n + i]
+                    last[i, 2] = evaluate(sid, address, before[i], before[n + i])[0]
+                    diverged_at[i] = t
+                    P[i] = P[n + i] = np.nan
+                    pending[i] = 0.0
+                    stopped += 1
+        for k in range(minima.shape[0]):
+            # Which pending lanes are within tol of minimum k: a select and a max, so the
+            # two loops vectorise; the rare hit is then sorted out lane by lane.
+            mx, my, tol2 = minima[k, 0], minima[k, 1], tol * tol
+            for i in range(n):
+                dx = P[i] - mx
+                dy = P[n + i] - my
+                near[i] = choose(dx * dx + dy * dy <= tol2, pending[i], 0.0)
+            hits = 0.0
+            for i in range(n):
+                hits = max(hits, near[i])
+            if hits > 0.0:  # find which lanes arrived, and at which minimum (the first, as _integrate)
+                for i in range(n):
+                    if pending[i] > 0.0:
+                        reached_index[i] = _nearest_within(minima, tol, P[i], P[n + i])
+                        if reached_index[i] >= 0:
+                            reached_at[i] = t
+                            pending[i] = 0.0
+                break
+    for i in range(min(n, runs - first)):
+        if diverged_at[i] < 0:
+            finals[first + i, 0], finals[first + i, 1], finals[first + i, 2] = P[i], P[n + i], F[i]
+        else:
+            finals[first + i, 0], finals[first + i, 1], finals[first + i, 2] = last[i, 0], last[i, 1], last[i, 2]
+        counters[first + i, 0] = diverged_at[i]
+        counters[first + i, 1] = reached_at[i]
+        counters[first + i, 2] = reached_index[i]
 
 
 @njit(cache=True, error_model="numpy", parallel=True)
-def _integrate_batch(sid, address, oid, table, starts, steps, noise, seed, minima, tol, finals, counters):
-    """Run every row of ``table`` from the matching row of ``starts``, in parallel.
+def _integrate_batch(sid, address, oid, HT, starts, steps, noise, seed, minima, tol, finals, counters):
+    """Run every column of ``HT`` (hyperparameters, one column per run) from the matching row
+    of ``starts``, LANES runs per task, tasks in parallel.
 
-    Each run is :func:`_integrate` itself (not recording), so a batch equals single runs bit
-    for bit. Writes (x, y, f) of each run's last finite point to ``finals`` and
-    (diverged_at, reached_at, reached_index) to ``counters``.
+    Each run does exactly :func:`_integrate`'s arithmetic (the same kernels, no fastmath), so a
+    batch equals single runs bit for bit. Writes (x, y, f) of each run's last finite point to
+    ``finals`` and (diverged_at, reached_at, reached_index) to ``counters``.
     """
-    unused_path = np.empty((1, 2))
-    unused_loss = np.empty(1)
-    unused_states = np.empty((1, 2, STATE_WIDTH))
-    for i in prange(starts.shape[0]):
-        _, diverged_at, reached_at, reached_index, x, y, f = _integrate(
-            sid, address, oid, table[i], starts[i, 0], starts[i, 1], steps, noise, seed, minima, tol,
-            False, unused_path, unused_loss, unused_states,
-        )
-        finals[i, 0] = x
-        finals[i, 1] = y
-        finals[i, 2] = f
-        counters[i, 0] = diverged_at
-        counters[i, 1] = reached_at
-        counters[i, 2] = reached_index
+    tasks = (starts.shape[0] + LANES - 1) // LANES
+    for task in prange(tasks):
+        _run_lanes(sid, address, oid, HT, starts, task * LANES, steps, noise, seed, minima, tol, finals, counters)
 
 
 @njit(cache=True, error_model="numpy")
@@ -296,9 +378,8 @@ def simulate(
     path = np.empty((steps + 1, 2))
     loss = np.empty(steps + 1)
     states = np.empty((steps + 1, 2, STATE_WIDTH))
-    points, diverged_at, reached_at, reached_index, *_ = _integrate(
-        surf.index, surf.address, opt.index, h, x0, y0, steps, noise, seed, minima_array(surf), tol,
-        True, path, loss, states,
+    points, diverged_at, reached_at, reached_index = _integrate(
+        surf.index, surf.address, opt.index, h, x0, y0, steps, noise, seed, minima_array(surf), tol, path, loss, states,
     )
     return Trajectory(
         surface=surf.id,
@@ -351,7 +432,7 @@ def simulate_batch(
     finals = np.empty((starts.shape[0], 3))
     counters = np.empty((starts.shape[0], 3), dtype=np.int64)
     _integrate_batch(
-        surf.index, surf.address, opt.index, table, starts, steps, noise, seed, minima_array(surf), tol, finals,
+        surf.index, surf.address, opt.index, np.ascontiguousarray(table.T), starts, steps, noise, seed, minima_array(surf), tol, finals,
         counters,
     )
     return BatchResult(

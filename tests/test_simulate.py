@@ -220,6 +220,38 @@ def test_batch_sees_divergence_and_minima() -> None:
     _check_batch_matches_simulate("himmelblau", "sgd", starts, 500, 0.0, 0, {"lr": lrs})
 
 
+@pytest.mark.parametrize("optimizer_id", ["rmsprop", "momentum"])
+def test_lockstep_lanes_each_equal_their_single_run(optimizer_id: str) -> None:
+    # The batch advances LANES runs in lockstep and masks per lane: 2.5 blocks of runs, each with
+    # its own lr and options (some diverge, at different steps), starts whose loss is already
+    # inf (diverged at step 0) and starts on a minimum (reached at step 0).
+    from optviz.lanes import LANES
+
+    runs = 2 * LANES + LANES // 2
+    rng = np.random.default_rng(11)
+    starts = rng.uniform(-5.0, 5.0, size=(runs, 2))
+    starts[3] = [1e100, 0.0]  # (x^2 + y - 11)^2 overflows: diverged at step 0
+    starts[LANES + 1] = [-2.805118, 3.131312]  # on minimum 1
+    starts[runs - 1] = [3.0, 2.0]  # on minimum 0, in the partial last block
+    if optimizer_id == "rmsprop":
+        hyper = {
+            "lr": 10.0 ** rng.uniform(-3.0, 0.0, runs),
+            "momentum": np.where(rng.random(runs) < 0.5, 0.0, 0.9),
+            "centered": rng.random(runs) < 0.5,
+            "eps_in_sqrt": rng.random(runs) < 0.5,
+        }
+    else:  # SGD with momentum blows up once lr is past ~0.02 here, sooner the larger it is
+        hyper = {"lr": 10.0 ** rng.uniform(-3.0, -0.5, runs), "momentum": np.where(rng.random(runs) < 0.3, 0.0, 0.8)}
+    batch = simulate_batch("himmelblau", optimizer_id, starts, 400, **hyper)
+    assert batch.diverged_at[3] == 0
+    assert batch.reached_at[LANES + 1] == 0 and batch.reached_minimum[LANES + 1] == 1
+    assert batch.reached_at[runs - 1] == 0 and batch.reached_minimum[runs - 1] == 0
+    assert (batch.reached_at > 0).sum() >= 3
+    if optimizer_id == "momentum":
+        assert len(set(batch.diverged_at[batch.diverged_at > 0])) >= 3, "runs should diverge at different steps"
+    _check_batch_matches_simulate("himmelblau", optimizer_id, starts, 400, 0.0, 0, hyper)
+
+
 # --------------------------------------------------------------------------------------------
 # Divergence and reaching a minimum, derived by hand
 # --------------------------------------------------------------------------------------------
