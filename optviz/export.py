@@ -98,7 +98,7 @@ def race_figure_for_export(
     """
     runs = list(runs)
     lines = _wrap_words(settings_caption(settings, runs), max(60, width // 7))
-    figure: RaceFigure = race_map(settings, runs, height=height, resolution=BACKGROUND_RESOLUTION)
+    figure = race_map(settings, runs, height=height, resolution=BACKGROUND_RESOLUTION).validated()
     figure.data[CLICK_TRACE].visible = False
     figure.update_layout(
         template=IMAGE_TEMPLATE,

@@ -57,14 +57,22 @@ def _thin(n: int, limit: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, limit).round().astype(int))
 
 
+def _rounded(a) -> np.ndarray:
+    """``a`` to ROUND decimals. Values past 1e15 have no decimals left to drop and are kept as
+    they are: np.round scales by 10**ROUND first, which would turn 1e305 into inf."""
+    a = np.asarray(a, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.where(np.abs(a) < 1e15, np.round(a, ROUND), a)
+
+
 def _r(a) -> np.ndarray:
     """Coordinates for a trace, rounded; an array, which plotly validates without a Python loop."""
-    return np.round(np.asarray(a, dtype=float), ROUND)
+    return _rounded(a)
 
 
 def _raw(a) -> list:
     """Coordinates for a raw frame: a short list of rounded floats is the most compact JSON."""
-    return np.round(np.asarray(a, dtype=float), ROUND).tolist()
+    return _rounded(a).tolist()
 
 
 def label_of(t: Trajectory) -> str:
@@ -156,17 +164,25 @@ def race_figure(
     moving = list(range(first_path, len(traces)))
     longest = max((len(t.path) - 1 for t in trajectories), default=0)
     shown = frame_steps(longest, max_frames)
+    # Each run's points at the shown steps, and its last point, rounded once; a frame is then
+    # list slices (a long run has up to a million points: never convert them all).
+    columns = []
+    for t in trajectories:
+        on_path = shown[shown < len(t.path)]
+        end_x, end_y = _raw(t.path[-1])
+        columns.append((_raw(t.path[on_path, 0]), _raw(t.path[on_path, 1]), end_x, end_y))
     frames = []
-    for step in shown:
+    for step in shown.tolist():
         data = []
-        for t in trajectories:
+        for t, (xs, ys, end_x, end_y) in zip(trajectories, columns, strict=True):
             last = min(step, len(t.path) - 1)
-            prefix = shown[shown <= last]
-            if prefix[-1] != last:
-                prefix = np.append(prefix, last)
-            data.append({"type": "scatter", "x": _raw(t.path[prefix, 0]), "y": _raw(t.path[prefix, 1])})
-            data.append({"type": "scatter", "x": _raw(t.path[last:last + 1, 0]), "y": _raw(t.path[last:last + 1, 1])})
-        frames.append({"name": str(int(step)), "data": data, "traces": moving})
+            count = int(np.searchsorted(shown, last, side="right"))  # shown steps <= last
+            x, y = xs[:count], ys[:count]
+            if shown[count - 1] != last:  # a run that stopped early ends at its last point
+                x, y = [*x, end_x], [*y, end_y]
+            data.append({"type": "scatter", "x": x, "y": y})
+            data.append({"type": "scatter", "x": x[-1:], "y": y[-1:]})
+        frames.append({"name": str(step), "data": data, "traces": moving})
     layout = dict(
         title=dict(text=title or surf.name, x=0.01, xanchor="left", y=0.99, yanchor="top"),
         height=height,
@@ -187,7 +203,7 @@ def race_figure(
         layout.update(_animation_controls([f["name"] for f in frames], frame_ms))
     else:
         frames = []
-    return RaceFigure(data=traces, layout=layout, raw_frames=frames)
+    return RaceFigure(data=traces, layout=layout, raw_frames=frames, _validate=False)
 
 
 class RaceFigure(go.Figure):
@@ -214,9 +230,24 @@ class RaceFigure(go.Figure):
     def __reduce__(self):
         return (_rebuild_race_figure, (super().to_dict(), self._raw_frames))
 
+    def validated(self) -> RaceFigure:
+        """A copy that validates and coerces as plotly normally does, for code that edits the
+        figure through plotly's API (``update_layout(template="plotly_white")`` needs it)."""
+        return RaceFigure(super().to_dict(), raw_frames=self._raw_frames)
+
 
 def _rebuild_race_figure(figure: dict, raw_frames: list[dict]) -> RaceFigure:
-    return RaceFigure(figure, raw_frames=raw_frames)
+    return RaceFigure(figure, raw_frames=raw_frames, _validate=False)
+
+
+def _figure(data: list[dict], layout: dict) -> go.Figure:
+    """A go.Figure of plain dicts, not validated property by property.
+
+    plotly's validators cost about 70 ms for a chart of seven lines, half a slider's rerun
+    budget. Every figure this module builds is validated in full by ``tests/test_figures.py``
+    (``go.Figure(fig.to_dict())`` raises on any invalid property), so the app skips it.
+    """
+    return go.Figure(data=data, layout=layout, _validate=False)
 
 
 def _frame_args(duration: int, from_current: bool = True) -> dict:
@@ -274,27 +305,24 @@ def surface_3d_figure(surface: str | Surface, trajectories: Sequence[Trajectory]
     def lift(values: np.ndarray) -> np.ndarray:
         return np.log10(np.maximum(values - z_floor, 0.0) + 1.0) if transform else values
 
-    fig = go.Figure(
-        go.Surface(
-            x=_r(xs), y=_r(ys), z=np.round(height_of, 4).tolist(), colorscale=CONTOUR_SCALE, opacity=0.85,
-            showscale=False, hoverinfo="skip", name="surface",
-        )
-    )
+    traces = [dict(
+        type="surface", x=_r(xs), y=_r(ys), z=np.round(height_of, 4).tolist(), colorscale=CONTOUR_SCALE,
+        opacity=0.85, showscale=False, hoverinfo="skip", name="surface",
+    )]
     for t in trajectories:
         keep = _thin(len(t.path), MAX_PATH_POINTS)
-        fig.add_trace(
-            go.Scatter3d(
-                x=_r(t.path[keep, 0]), y=_r(t.path[keep, 1]), z=_r(lift(t.loss[keep]) + 1e-3), mode="lines",
-                line=dict(color=color_of(t.optimizer), width=6), name=label_of(t), legendgroup=t.optimizer,
-            )
-        )
-    fig.update_layout(
+        traces.append(dict(
+            type="scatter3d", x=_r(t.path[keep, 0]), y=_r(t.path[keep, 1]), z=_r(lift(t.loss[keep]) + 1e-3),
+            mode="lines", line=dict(color=color_of(t.optimizer), width=6), name=label_of(t),
+            legendgroup=t.optimizer,
+        ))
+    return _figure(traces, dict(
         height=height, margin=dict(l=0, r=0, t=30, b=0), uirevision="race-3d",
-        scene=dict(xaxis_title="x", yaxis_title="y", zaxis_title=z_title, aspectmode="manual",
+        scene=dict(xaxis=dict(title=dict(text="x")), yaxis=dict(title=dict(text="y")),
+                   zaxis=dict(title=dict(text=z_title)), aspectmode="manual",
                    aspectratio=dict(x=1, y=1, z=0.6), camera=dict(eye=_eye(*camera))),
         legend=dict(orientation="h", y=1.02),
-    )
-    return fig
+    ))
 
 
 def _eye(azimuth: float, elevation: float, distance: float = 2.2) -> dict:
@@ -314,45 +342,43 @@ def _gap(surface: Surface, t: Trajectory) -> tuple[np.ndarray, bool]:
 def loss_figure(surface: str | Surface, trajectories: Sequence[Trajectory], *, height: int = 320) -> go.Figure:
     """Loss against step, same colours; a log axis of f - f_min where the minimum is known."""
     surf = get_surface(surface)
-    fig = go.Figure()
     log_axis = surf.min_value is not None
+    traces = []
     for t in trajectories:
         values, _ = _gap(surf, t)
         keep = _thin(len(values), MAX_PATH_POINTS)
-        fig.add_trace(
-            go.Scatter(x=keep.tolist(), y=values[keep].tolist(), mode="lines", name=label_of(t),
-                       line=dict(color=color_of(t.optimizer), width=2), legendgroup=t.optimizer)
-        )
+        traces.append(_line(keep, values[keep], t))
     y_title = "f - f_min (log)" if log_axis else "f"
-    fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=40, b=10), title=dict(text="Loss", x=0.01),
-        xaxis_title="step", yaxis=dict(title=y_title, type="log" if log_axis else "linear", exponentformat="power"),
-        showlegend=False, uirevision="loss",
+    return _figure(traces, _line_layout("Loss", y_title, "log" if log_axis else "linear", height, "loss"))
+
+
+def _line(steps: np.ndarray, values: np.ndarray, t: Trajectory) -> dict:
+    """One optimizer's line on a chart against step, in its colour."""
+    return dict(type="scatter", x=steps.tolist(), y=values.tolist(), mode="lines", name=label_of(t),
+                line=dict(color=color_of(t.optimizer), width=2), legendgroup=t.optimizer)
+
+
+def _line_layout(title: str, y_title: str, y_type: str, height: int, revision: str) -> dict:
+    return dict(
+        height=height, margin=dict(l=10, r=10, t=40, b=10), title=dict(text=title, x=0.01),
+        xaxis=dict(title=dict(text="step")), yaxis=dict(title=dict(text=y_title), type=y_type, exponentformat="power"),
+        showlegend=False, uirevision=revision,
     )
-    return fig
 
 
 def distance_figure(surface: str | Surface, trajectories: Sequence[Trajectory], *, height: int = 320) -> go.Figure:
     """Distance to the nearest known minimum against step (log axis)."""
     surf = get_surface(surface)
-    fig = go.Figure()
     minima = np.array([(m.x, m.y) for m in surf.minima]).reshape(-1, 2)
+    traces = []
     for t in trajectories:
         if not len(minima):
             break
         d = np.min(np.hypot(t.path[:, None, 0] - minima[None, :, 0], t.path[:, None, 1] - minima[None, :, 1]), axis=1)
         keep = _thin(len(d), MAX_PATH_POINTS)
-        fig.add_trace(
-            go.Scatter(x=keep.tolist(), y=np.maximum(d[keep], LOG_FLOOR).tolist(), mode="lines", name=label_of(t),
-                       line=dict(color=color_of(t.optimizer), width=2), legendgroup=t.optimizer)
-        )
+        traces.append(_line(keep, np.maximum(d[keep], LOG_FLOOR), t))
     title = "Distance to the nearest minimum" if len(minima) else "Distance to the nearest minimum: no minimum here"
-    fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=40, b=10), title=dict(text=title, x=0.01),
-        xaxis_title="step", yaxis=dict(title="distance (log)", type="log", exponentformat="power"),
-        showlegend=False, uirevision="distance",
-    )
-    return fig
+    return _figure(traces, _line_layout(title, "distance (log)", "log", height, "distance"))
 
 
 def summary_rows(surface: str | Surface, trajectories: Sequence[Trajectory]) -> list[dict]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -35,6 +37,33 @@ def test_race_figure_validates_in_full_including_raw_frames():
     settings, runs = default_race()
     fig = race_figure(settings.surface, runs)
     go.Figure(fig.to_dict())  # raises on any invalid property anywhere, frames included
+
+
+@pytest.mark.parametrize("surface_id", ["rosenbrock", "saddle"])
+def test_every_figure_validates_in_full(surface_id):
+    # The builders skip plotly's per-property validation for speed; this is where it happens.
+    runs = [optviz.simulate(surface_id, o, steps=120, lr=optviz.OPTIMIZERS[o].demo_lr * 0.1) for o in ("rmsprop", "adam", "sgd")]
+    runs.append(optviz.simulate(surface_id, "sgd", steps=120, lr=1e6))  # diverges
+    for fig in (race_figure(surface_id, runs), loss_figure(surface_id, runs), distance_figure(surface_id, runs),
+                surface_3d_figure(surface_id, runs)):
+        checked = go.Figure(fig.to_dict())  # raises on any invalid property
+        assert len(checked.data) == len(fig.to_dict()["data"])
+
+
+def test_huge_finite_coordinates_stay_finite_in_the_figure():
+    # Ackley's loss stays finite however far out a point is (its terms are bounded), so SGD with
+    # lr = 1e305 walks to |x| ~ 1e305 without diverging. Rounding to 6 decimals scales by 1e6
+    # first: it must not turn those points into inf.
+    run = optviz.simulate("ackley", "sgd", start=(0.5, 0.5), steps=5, lr=1e305)
+    assert run.diverged_at is None and np.abs(run.path[-1]).min() > 1e304
+    fig = race_figure("ackley", [run]).to_dict()
+    path = fig["data"][4]
+    ys = path["y"]
+    if isinstance(ys, dict):  # plotly's base64 typed array
+        ys = np.frombuffer(base64.b64decode(ys["bdata"]), dtype=ys["dtype"])
+    assert np.isfinite(ys).all()
+    np.testing.assert_array_equal(ys[-1], run.path[-1, 1])
+    assert all(np.isfinite(f["data"][0]["y"]).all() for f in fig["frames"])
 
 
 def test_default_race_figure_stays_under_two_megabytes():
