@@ -37,7 +37,7 @@ import plotly.io as pio
 
 from .animation import DEFAULT_SIZE, MAX_FRAMES, gif_bytes, mp4_bytes, render_frames
 from .codegen import numpy_script, pytorch_script, script_filename
-from .figures import CLICK_TRACE, RaceFigure
+from .figures import CLICK_TRACE
 from .optimizers import OPTIMIZERS
 from .race import race_map, race_title, run_race, settings_caption
 from .settings import RaceSettings, from_query, to_query
@@ -98,7 +98,7 @@ def race_figure_for_export(
     """
     runs = list(runs)
     lines = _wrap_words(settings_caption(settings, runs), max(60, width // 7))
-    figure = race_map(settings, runs, height=height, resolution=BACKGROUND_RESOLUTION).validated()
+    figure = race_map(settings, runs, height=height, resolution=BACKGROUND_RESOLUTION, max_frames=MAX_FRAMES).validated()
     figure.data[CLICK_TRACE].visible = False
     figure.update_layout(
         template=IMAGE_TEMPLATE,
@@ -115,7 +115,7 @@ def race_figure_for_export(
     )
     if interactive:
         return figure
-    static = go.Figure(super(RaceFigure, figure).to_dict())  # the figure without its frames
+    static = figure.without_frames()
     static.layout.updatemenus = ()
     static.layout.sliders = ()
     static.update_layout(margin=dict(b=50), dragmode=False)

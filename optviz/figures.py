@@ -16,6 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 import plotly.graph_objects as go
+from _plotly_utils.utils import convert_to_base64
 
 from .optimizers import OPTIMIZERS
 from .raster import CONTOUR_STOPS, colour_levels, contour_bands, png_data_uri
@@ -87,6 +88,20 @@ def _background(surface: Surface, width: int) -> tuple[str, tuple[float, float],
     return png_data_uri(indices, palette), value_range, meaning
 
 
+def _round_nodes(lo: float, hi: float, most: int) -> np.ndarray:
+    """Round numbers in [lo, hi]: the multiples of the smallest 1-2-2.5-5 step that gives at most
+    ``most`` of them. The map's click grid: a click starts the race at one of these, so a start
+    picked by mouse reads 0.25 or -1.5, not -1.4838. Each node is an SVG element in the browser:
+    25 per axis (625) redraw several times faster than the 1,600 of a 40 x 40 grid."""
+    span = hi - lo
+    step = 10.0 ** math.floor(math.log10(span / max(most - 1, 1)))
+    for factor in (1.0, 2.0, 2.5, 5.0, 10.0, 20.0):
+        first, last = math.ceil(lo / (step * factor) - 1e-9), math.floor(hi / (step * factor) + 1e-9)
+        if last - first + 1 <= most:
+            break
+    return np.round(np.arange(first, last + 1) * step * factor, 12)
+
+
 def frame_steps(steps_done: int, max_frames: int) -> np.ndarray:
     """The step shown by each animation frame: 0..steps_done, at most ``max_frames`` of them."""
     return _thin(steps_done + 1, max_frames)
@@ -97,10 +112,10 @@ def race_figure(
     trajectories: Sequence[Trajectory],
     *,
     start: tuple[float, float] | None = None,
-    max_frames: int = 100,
+    max_frames: int = 60,
     frame_ms: int = 60,
     resolution: int = 800,
-    click_grid: int = 40,
+    click_nodes: int = 25,
     title: str | None = None,
     height: int = 620,
 ) -> go.Figure:
@@ -115,12 +130,12 @@ def race_figure(
     surf = get_surface(surface)
     (x_lo, x_hi), (y_lo, y_hi) = surf.bounds
     background, (c_lo, c_hi), colour_title = _background(surf, resolution)
-    gx, gy = np.meshgrid(np.linspace(x_lo, x_hi, click_grid), np.linspace(y_lo, y_hi, click_grid))
+    gx, gy = np.meshgrid(_round_nodes(x_lo, x_hi, click_nodes), _round_nodes(y_lo, y_hi, click_nodes))
     sx, sy = start if start is not None else (trajectories[0].start if trajectories else surf.start)
     traces: list[dict] = [
         dict(  # invisible, but a click on it is a selection event Streamlit reports
             type="scatter", x=_r(gx.ravel()), y=_r(gy.ravel()), mode="markers", name="click to start here",
-            marker=dict(size=max(4, 600 // click_grid), color="rgba(0,0,0,0)", opacity=0.01),
+            marker=dict(size=max(4, 600 // click_nodes), color="rgba(0,0,0,0)", opacity=0.01),
             hovertemplate="start here: (%{x:.3g}, %{y:.3g})<extra></extra>", showlegend=False,
         ),
         dict(  # carries the colour bar of the background map
@@ -203,19 +218,82 @@ def race_figure(
         layout.update(_animation_controls([f["name"] for f in frames], frame_ms))
     else:
         frames = []
-    return RaceFigure(data=traces, layout=layout, raw_frames=frames, _validate=False)
+    return RaceFigure(data=traces, layout=layout, raw_frames=frames, plain=True)
 
 
-class RaceFigure(go.Figure):
-    """A go.Figure whose animation frames stay plain dicts until it is serialised.
+class PlainFigure(go.Figure):
+    """A go.Figure that, built with ``plain=True``, is serialised from the plain dicts it was
+    built from.
 
-    Building a hundred validated frames of a dozen traces costs plotly about 0.3 s, most of a
-    slider's redraw budget. The frames come from one generator that ``tests/test_figures.py``
-    validates in full, so here they are attached as they are: ``to_dict`` (what Streamlit,
-    ``to_json``, ``write_html`` and kaleido all go through) adds them back.
+    plotly validates every property as a figure is built (about 70 ms for a chart of seven
+    lines) and deep-copies the figure again in ``to_dict``, which Streamlit, ``to_json``,
+    ``write_html`` and kaleido all call: together more than a slider's rerun budget. A plain
+    figure does neither. ``tests/test_figures.py`` validates every figure this module builds
+    in full instead (``go.Figure(fig.to_dict())`` raises on any invalid property).
+
+    A plain figure is read-only: ``data`` and ``layout`` are read from a validated copy made
+    on first use, and ``to_dict`` does not see edits made through plotly's API. Edit
+    :meth:`validated`, an ordinary copy.
+    """
+
+    def __init__(self, *args, plain: bool = False, **kwargs):
+        self._plain = self._view = None
+        if not plain:
+            super().__init__(*args, **kwargs)
+            return
+        super().__init__()  # empty: building trace objects is the cost this class avoids
+        self._source = (list(kwargs.pop("data")), dict(kwargs.pop("layout")))
+        self._plain = {"data": [dict(trace) for trace in self._source[0]], "layout": dict(self._source[1])}
+        convert_to_base64(self._plain)  # numpy arrays as typed arrays, as plotly's to_dict does
+
+    def _validated_view(self) -> go.Figure:
+        if self._view is None:
+            self._view = go.Figure(data=self._source[0], layout=self._source[1])
+        return self._view
+
+    @property
+    def data(self):
+        return go.Figure.data.fget(self) if self._plain is None else self._validated_view().data
+
+    @data.setter
+    def data(self, value):
+        go.Figure.data.fset(self, value)
+
+    @property
+    def layout(self):
+        return go.Figure.layout.fget(self) if self._plain is None else self._validated_view().layout
+
+    @layout.setter
+    def layout(self, value):
+        go.Figure.layout.fset(self, value)
+
+    def to_dict(self) -> dict:
+        return super().to_dict() if self._plain is None else dict(self._plain)
+
+    def to_plotly_json(self) -> dict:
+        return self.to_dict()
+
+    def __reduce__(self):
+        return (_rebuild_figure, (type(self), self.to_dict()))
+
+    def validated(self) -> go.Figure:
+        """An ordinary plotly copy, validated and coerced, for code that edits the figure through
+        plotly's API (``update_layout(template="plotly_white")`` needs it)."""
+        return type(self)(self.to_dict())
+
+
+class RaceFigure(PlainFigure):
+    """A figure whose animation frames stay plain dicts, even in a validated copy.
+
+    Building sixty validated frames of a dozen traces costs plotly about 0.2 s. The frames come
+    from one generator that ``tests/test_figures.py`` validates in full, so they are attached
+    as they are: ``to_dict`` adds them back.
     """
 
     def __init__(self, *args, raw_frames: Sequence[dict] = (), **kwargs):
+        if args and isinstance(args[0], dict) and "frames" in args[0]:  # a to_dict() result
+            raw_frames = raw_frames or args[0]["frames"]
+            args = ({k: v for k, v in args[0].items() if k != "frames"}, *args[1:])
         super().__init__(*args, **kwargs)
         self._raw_frames = list(raw_frames)
 
@@ -224,30 +302,21 @@ class RaceFigure(go.Figure):
         figure["frames"] = self._raw_frames
         return figure
 
-    def to_plotly_json(self) -> dict:
-        return self.to_dict()
-
-    def __reduce__(self):
-        return (_rebuild_race_figure, (super().to_dict(), self._raw_frames))
-
-    def validated(self) -> RaceFigure:
-        """A copy that validates and coerces as plotly normally does, for code that edits the
-        figure through plotly's API (``update_layout(template="plotly_white")`` needs it)."""
-        return RaceFigure(super().to_dict(), raw_frames=self._raw_frames)
+    def without_frames(self) -> go.Figure:
+        """The figure as a still: an ordinary plotly figure of its traces and layout."""
+        return go.Figure({k: v for k, v in self.to_dict().items() if k != "frames"})
 
 
-def _rebuild_race_figure(figure: dict, raw_frames: list[dict]) -> RaceFigure:
-    return RaceFigure(figure, raw_frames=raw_frames, _validate=False)
+def _rebuild_figure(cls: type, figure: dict) -> PlainFigure:
+    frames = figure.get("frames", ())
+    figure = {k: v for k, v in figure.items() if k != "frames"}
+    if cls is RaceFigure:
+        return RaceFigure(plain=True, raw_frames=frames, **figure)
+    return cls(plain=True, **figure)
 
 
-def _figure(data: list[dict], layout: dict) -> go.Figure:
-    """A go.Figure of plain dicts, not validated property by property.
-
-    plotly's validators cost about 70 ms for a chart of seven lines, half a slider's rerun
-    budget. Every figure this module builds is validated in full by ``tests/test_figures.py``
-    (``go.Figure(fig.to_dict())`` raises on any invalid property), so the app skips it.
-    """
-    return go.Figure(data=data, layout=layout, _validate=False)
+def _figure(data: list[dict], layout: dict) -> PlainFigure:
+    return PlainFigure(data=data, layout=layout, plain=True)
 
 
 def _frame_args(duration: int, from_current: bool = True) -> dict:

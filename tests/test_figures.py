@@ -177,8 +177,50 @@ def test_contour_raster_orientation_and_levels():
 
 
 def test_click_grid_covers_the_view_and_is_invisible():
-    settings, runs = default_race()
-    grid = race_figure(settings.surface, runs, click_grid=10).data[CLICK_TRACE]
+    settings, runs = default_race()  # the view is [-6, 6] x [-3, 3]
+    grid = race_figure(settings.surface, runs, click_nodes=10).data[CLICK_TRACE]
     assert grid.marker.color == "rgba(0,0,0,0)" and grid.hoverinfo != "skip"  # "skip" would not click
-    assert grid.x.min() == pytest.approx(-6.0) and grid.x.max() == pytest.approx(6.0) and len(grid.x) == 100
-    assert grid.y.min() == pytest.approx(-3.0) and grid.y.max() == pytest.approx(3.0)
+    # At most 10 nodes per axis on a 1-2-2.5-5 step: x needs step 2 (13 nodes at step 1), y step 1
+    # (13 at 0.5): 7 x 7 round numbers, the view's corners included.
+    assert sorted(set(np.round(grid.x, 9))) == [-6.0, -4.0, -2.0, 0.0, 2.0, 4.0, 6.0]
+    assert sorted(set(np.round(grid.y, 9))) == [-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0]
+    assert len(grid.x) == 49
+
+
+@pytest.mark.parametrize("lo, hi", [(-512.0, 512.0), (0.3, 0.7), (-1.5, 2.5), (-4.5, 4.5), (-2.0, 2.0)])
+def test_click_nodes_are_the_roundest_grid_that_fits(lo, hi):
+    from optviz.figures import _round_nodes
+
+    nodes = _round_nodes(lo, hi, 25)
+    step = nodes[1] - nodes[0]
+    mantissa = step / 10.0 ** np.floor(np.log10(step))
+    assert any(np.isclose(mantissa, m) for m in (1.0, 2.0, 2.5, 5.0))
+    assert len(nodes) <= 25 and lo - 1e-9 <= nodes[0] and nodes[-1] <= hi + 1e-9
+    np.testing.assert_allclose(np.diff(nodes), step)
+    np.testing.assert_allclose(nodes / step, np.round(nodes / step), atol=1e-9)  # multiples of the step
+    assert nodes[0] - step < lo - 1e-9 and nodes[-1] + step > hi + 1e-9  # no room for one more
+    smaller = {1.0: 0.5, 2.0: 1.0, 2.5: 2.0, 5.0: 2.5}[min((1.0, 2.0, 2.5, 5.0), key=lambda m: abs(m - mantissa))]
+    finer = smaller * 10.0 ** np.floor(np.log10(step))
+    assert np.floor(hi / finer + 1e-9) - np.ceil(lo / finer - 1e-9) + 1 > 25  # the next finer step has too many
+
+
+
+
+def test_plain_figures_serialise_what_plotly_would_and_copy_for_edits():
+    import pickle
+
+    settings, runs = default_race()
+    for fig in (race_figure(settings.surface, runs), loss_figure(settings.surface, runs)):
+        plain = fig.to_dict()
+        ordinary = go.Figure(plain)  # built the usual way, validating every property
+        expected = ordinary.to_dict()
+        expected.pop("frames", None)
+        got = {k: v for k, v in fig.validated().to_dict().items() if k != "frames"}
+        assert pio.to_json(got) == pio.to_json(expected)
+        if "frames" in plain:
+            assert fig.validated().to_dict()["frames"] == plain["frames"]
+        copy = pickle.loads(pickle.dumps(fig))
+        assert type(copy) is type(fig) and pio.to_json(copy.to_dict()) == pio.to_json(plain)
+    edited = race_figure(settings.surface, runs).validated()
+    edited.update_layout(title=dict(text="edited"))
+    assert edited.to_dict()["layout"]["title"]["text"] == "edited" and edited.to_dict()["frames"]

@@ -7,6 +7,9 @@ store in session state, so an optimizer's settings survive being deselected and 
 
 from __future__ import annotations
 
+import os
+import time
+
 import streamlit as st
 
 from optviz import OPTIMIZERS, SURFACES, Trajectory, export, race, simulate, surface_grid
@@ -292,6 +295,20 @@ def sidebar() -> RaceSettings:
     return complete(with_params(settings, params))
 
 
+TIMING_LOG = os.environ.get("OPTVIZ_TIMING_LOG")
+"""If set, each run of this page appends "<unix time> <milliseconds>" to this file (benchmarks)."""
+
+
+def timed_main() -> None:
+    started = time.perf_counter()
+    try:
+        main()
+    finally:
+        if TIMING_LOG:
+            with open(TIMING_LOG, "a") as log:
+                log.write(f"{time.time():.3f} {(time.perf_counter() - started) * 1e3:.1f}\n")
+
+
 def main() -> None:
     if STORE not in st.session_state:
         settings = from_query(st.query_params.to_dict())
@@ -393,4 +410,4 @@ def restore_from_upload() -> None:
     load(restored)
 
 
-main()
+timed_main()
