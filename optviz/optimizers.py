@@ -312,7 +312,8 @@ def radam(H, S, i, x, g, t):
 @njit(cache=True, error_model="numpy")
 def init_state(index: int, H: np.ndarray, S: np.ndarray, i: int) -> None:
     """Set column i of the state to torch's initial values (zeros but for these)."""
-    S[:, i] = 0.0
+    for row in range(S.shape[0]):  # not S[:, i] = 0.0: see simulate._integrate on slice assignment
+        S[row, i] = 0.0
     if index == 3:  # adagrad: the running sum starts at initial_accumulator_value
         S[0, i] = H[2, i]
     elif index == 6:  # rprop: every step size starts at lr

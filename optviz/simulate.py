@@ -86,8 +86,9 @@ def _integrate(sid, address, oid, h, x0, y0, steps, noise, seed, minima, tol, pa
     here: the finiteness checks must see inf/NaN.
     """
     H = np.empty((h.shape[0], 2))  # column 0 serves x, column 1 serves y
-    H[:, 0] = h
-    H[:, 1] = h
+    for k in range(h.shape[0]):  # a loop, not H[:, 0] = h: numba's shape-mismatch message for a
+        H[k, 0] = h[k]  # slice assignment compiles string formatting, 7 s of a fresh install
+        H[k, 1] = h[k]
     S = np.empty((STATE_WIDTH, 2))
     init_state(oid, H, S, 0)
     init_state(oid, H, S, 1)
