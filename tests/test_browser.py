@@ -110,6 +110,9 @@ def test_load_shows_the_race(server, browser):
     for expected in ["SGD", "Momentum", "Nesterov (NAG)", "AdaGrad", "AdaDelta", "RMSProp", "Adam", "start"]:
         assert expected in names
     assert "surface=quadratic" in page.url  # the page wrote its settings into the URL
+    # Nothing but st.* calls draws: a bare string in the page (the timing log's description,
+    # once) showed up as text above the race while Streamlit's "magic" was on.
+    assert "unix time" not in page.inner_text("body")
     page.close()
 
 

@@ -295,8 +295,8 @@ def sidebar() -> RaceSettings:
     return complete(with_params(settings, params))
 
 
+# If set, each run of this page appends "<unix time> <milliseconds>" to this file (benchmarks).
 TIMING_LOG = os.environ.get("OPTVIZ_TIMING_LOG")
-"""If set, each run of this page appends "<unix time> <milliseconds>" to this file (benchmarks)."""
 
 
 def timed_main() -> None:
@@ -310,14 +310,15 @@ def timed_main() -> None:
 
 
 def main() -> None:
+    # First: reading the link may already run the optimizers (each surface's suggested lr).
+    with st.spinner("Preparing the optimizers (compiling on the first visit after an install, about 20 s)..."):
+        warm_up()
     if STORE not in st.session_state:
         settings = from_query(st.query_params.to_dict())
         st.session_state["_notices"] = settings.notices
         load(settings)
     restore_from_upload()
     apply_map_click()
-    with st.spinner("Preparing the optimizers (compiling on the first visit after an install, about 15 s)..."):
-        warm_up()
 
     settings = sidebar()
     query = to_query(settings)
