@@ -57,7 +57,7 @@ def _lerp(a: float, b: float, w: float) -> float:
     return choose(w < 0.5, a + w * (b - a), b - (b - a) * (1.0 - w))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def sgd(H, S, i, x, g, t):
     """SGD.   g <- g + weight_decay x;   x <- x - lr g."""
     lr, weight_decay = H[0, i], H[1, i]
@@ -65,7 +65,7 @@ def sgd(H, S, i, x, g, t):
     return x + -lr * g
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def momentum(H, S, i, x, g, t):
     """SGD with (heavy-ball) momentum, as torch.optim.SGD(momentum > 0).
 
@@ -81,7 +81,7 @@ def momentum(H, S, i, x, g, t):
     return x + -lr * choose(kept, b, g)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def nesterov(H, S, i, x, g, t):
     """Nesterov momentum, as torch.optim.SGD(nesterov=True, dampening=0).
 
@@ -96,7 +96,7 @@ def nesterov(H, S, i, x, g, t):
     return x + -lr * (g + mu * b)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def adagrad(H, S, i, x, g, t):
     """AdaGrad (Duchi et al., 2011), as torch.optim.Adagrad.
 
@@ -115,7 +115,7 @@ def adagrad(H, S, i, x, g, t):
     return x + -clr * g / std
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def adadelta(H, S, i, x, g, t):
     """AdaDelta (Zeiler, 2012), as torch.optim.Adadelta; eps sits inside both roots.
 
@@ -137,7 +137,7 @@ def adadelta(H, S, i, x, g, t):
     return x + -lr * delta
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def rmsprop(H, S, i, x, g, t):
     """RMSProp (Hinton, Coursera lecture 6e), as torch.optim.RMSprop.
 
@@ -168,7 +168,7 @@ def rmsprop(H, S, i, x, g, t):
     return choose(with_momentum, x + -lr * buf, x + quotient)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def rprop(H, S, i, x, g, t):
     """Resilient backpropagation, iRprop- (Riedmiller & Braun, 1993), as torch.optim.Rprop.
 
@@ -206,7 +206,7 @@ def _adam_core(lr, beta1, beta2, eps, amsgrad, S, i, g, t):
     return -step_size * exp_avg / denom
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def adam(H, S, i, x, g, t):
     """Adam (Kingma & Ba, 2015), as torch.optim.Adam.
 
@@ -220,7 +220,7 @@ def adam(H, S, i, x, g, t):
     return x + _adam_core(lr, beta1, beta2, eps, amsgrad, S, i, g, t)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def adamw(H, S, i, x, g, t):
     """AdamW (Loshchilov & Hutter, 2019), as torch.optim.AdamW: decoupled weight decay.
 
@@ -231,7 +231,7 @@ def adamw(H, S, i, x, g, t):
     return x + _adam_core(lr, beta1, beta2, eps, amsgrad, S, i, g, t)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def adamax(H, S, i, x, g, t):
     """Adamax (Kingma & Ba, 2015, sec. 7.1), as torch.optim.Adamax.
 
@@ -250,7 +250,7 @@ def adamax(H, S, i, x, g, t):
     return x + -clr * exp_avg / exp_inf
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def nadam(H, S, i, x, g, t):
     """NAdam (Dozat, 2016), as torch.optim.NAdam with its momentum schedule.
 
@@ -280,7 +280,7 @@ def nadam(H, S, i, x, g, t):
     return x + ((-lr * mu_next) / (1.0 - mu_product_next)) * exp_avg / denom
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def radam(H, S, i, x, g, t):
     """RAdam (Liu et al., 2020), as torch.optim.RAdam: Adam rectified once rho_t > 5.
 
