@@ -5,6 +5,13 @@ surfaces (:mod:`optviz.surfaces`), optimizer update rules (:mod:`optviz.optimize
 compiled simulation driver (:mod:`optviz.simulate`).
 """
 
+import os
+
+# Batches equal single runs bit for bit only if the vectorised lane loops call the same libm
+# as the scalar loop: Intel's SVML (numba uses it when icc_rt is installed) differs in the
+# last bits. Off unless the user set the variable; tests/test_simulate.py checks it is off.
+os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
+
 from .optimizers import OPTIMIZERS, Hyperparameter, Optimizer, get_optimizer, resolve_hyperparameters
 from .simulate import MAX_STEPS, BatchResult, Trajectory, simulate, simulate_batch, surface_grid
 from .surfaces import SURFACES, Minimum, Surface, get_surface

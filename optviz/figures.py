@@ -94,6 +94,9 @@ def _round_nodes(lo: float, hi: float, most: int) -> np.ndarray:
     picked by mouse reads 0.25 or -1.5, not -1.4838. Each node is an SVG element in the browser:
     25 per axis (625) redraw several times faster than the 1,600 of a 40 x 40 grid."""
     span = hi - lo
+    if not (math.isfinite(span) and span / max(most - 1, 1) > 1e-300):  # degenerate or vast bounds
+        t = np.linspace(0.0, 1.0, most)
+        return lo * (1.0 - t) + hi * t  # hi - lo may overflow; this form cannot
     step = 10.0 ** math.floor(math.log10(span / max(most - 1, 1)))
     for factor in (1.0, 2.0, 2.5, 5.0, 10.0, 20.0):
         first, last = math.ceil(lo / (step * factor) - 1e-9), math.floor(hi / (step * factor) + 1e-9)
@@ -243,7 +246,7 @@ class PlainFigure(go.Figure):
             return
         super().__init__()  # empty: building trace objects is the cost this class avoids
         self._source = (list(kwargs.pop("data")), dict(kwargs.pop("layout")))
-        self._plain = {"data": [dict(trace) for trace in self._source[0]], "layout": dict(self._source[1])}
+        self._plain = _copy_structure({"data": self._source[0], "layout": self._source[1]})
         convert_to_base64(self._plain)  # numpy arrays as typed arrays, as plotly's to_dict does
 
     def _validated_view(self) -> go.Figure:
@@ -280,6 +283,16 @@ class PlainFigure(go.Figure):
         """An ordinary plotly copy, validated and coerced, for code that edits the figure through
         plotly's API (``update_layout(template="plotly_white")`` needs it)."""
         return type(self)(self.to_dict())
+
+
+def _copy_structure(value):
+    """A copy of the dicts and lists in ``value`` (arrays and scalars shared), so converting the
+    copy's arrays to typed arrays leaves the caller's figure description as it was."""
+    if isinstance(value, dict):
+        return {k: _copy_structure(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy_structure(v) for v in value]
+    return value
 
 
 class RaceFigure(PlainFigure):

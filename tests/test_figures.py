@@ -224,3 +224,21 @@ def test_plain_figures_serialise_what_plotly_would_and_copy_for_edits():
     edited = race_figure(settings.surface, runs).validated()
     edited.update_layout(title=dict(text="edited"))
     assert edited.to_dict()["layout"]["title"]["text"] == "edited" and edited.to_dict()["frames"]
+
+
+@pytest.mark.parametrize("lo, hi", [(0.0, 1e-323), (-1e308, 1e308), (1.0, 1.0 + 1e-15)])
+def test_click_nodes_survive_degenerate_bounds(lo, hi):
+    from optviz.figures import _round_nodes
+
+    nodes = _round_nodes(lo, hi, 25)
+    assert len(nodes) >= 2 and nodes[0] >= lo and nodes[-1] <= hi and np.isfinite(nodes).all()
+
+
+def test_plain_figure_leaves_the_callers_arrays_alone():
+    from optviz.figures import PlainFigure
+
+    colours = np.array([1.0, 2.0, 3.0])
+    trace = {"type": "scatter", "x": np.arange(3.0), "y": np.arange(3.0), "marker": {"color": colours}}
+    fig = PlainFigure(data=[trace], layout={}, plain=True)
+    assert trace["marker"]["color"] is colours and isinstance(trace["x"], np.ndarray)
+    assert isinstance(fig.to_dict()["data"][0]["marker"]["color"], dict)  # typed array in the copy

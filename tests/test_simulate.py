@@ -485,3 +485,11 @@ def test_zero_over_zero_is_a_divergence_not_an_exception():
     assert run.path.tolist() == [[0.0, 0.0]]
     batch = simulate_batch("quadratic", "rmsprop", [[0.0, 0.0], [1.0, 1.0]], steps=5, eps=0.0)
     assert batch.diverged_at.tolist() == [1, -1]
+
+
+def test_lane_loops_use_the_same_maths_library_as_single_runs() -> None:
+    # Intel's SVML vector functions (numba uses them when icc_rt is installed) differ from libm
+    # in the last bits, which would part batches from single runs; optviz turns them off.
+    import numba
+
+    assert not numba.config.USING_SVML
