@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,6 +105,17 @@ def start_server(cache_dir: str, script: Path = ROOT / "app.py") -> tuple[subpro
     raise RuntimeError("server did not start")
 
 
+@contextmanager
+def serving(cache_dir: str, script: Path = ROOT / "app.py"):
+    """A `streamlit run` of ``script`` for the duration of the block; yields its URL."""
+    proc, url = start_server(cache_dir, script)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
 def first_view(browser, url: str) -> tuple[float, bool]:
     """Seconds from navigation to a drawn race; and whether a worded spinner showed meanwhile."""
     page = browser.new_page(viewport={"width": 1500, "height": 1000})
@@ -170,52 +182,28 @@ def main() -> None:
     progress("server-side reruns (AppTest)...")
     rerun, direct = server_side_rerun()
     progress("first view with an empty numba cache...")
-    with tempfile.TemporaryDirectory() as cache, sync_playwright() as p:
+    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
+        baseline_app = Path(folder) / "baseline.py"
+        baseline_app.write_text(BASELINE_APP)
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        proc, url = start_server(cache)
-        try:
+        with serving(cache) as url:
             cold, spinner = first_view(browser, url)
-        finally:
-            proc.terminate()
-            proc.wait()
         progress("first views with the cache warm...")
         warm_views = []
         for _ in range(3):
-            proc, url = start_server(cache)
-            try:
+            with serving(cache) as url:
                 warm_views.append(first_view(browser, url)[0])
-            finally:
-                proc.terminate()
-                proc.wait()
         progress("baseline: a one-chart Streamlit page...")
         baseline_views = []
-        with tempfile.TemporaryDirectory() as folder:
-            script = Path(folder) / "baseline.py"
-            script.write_text(BASELINE_APP)
-            for _ in range(3):
-                proc, url = start_server(cache, script)
-                try:
-                    baseline_views.append(first_view(browser, url)[0])
-                finally:
-                    proc.terminate()
-                    proc.wait()
+        for _ in range(3):
+            with serving(cache, baseline_app) as url:
+                baseline_views.append(first_view(browser, url)[0])
         progress("slider changes in the browser...")
-        proc, url = start_server(cache)
-        try:
+        with serving(cache) as url:
             browser_change, server_run = slider_in_browser(browser, url)
-        finally:
-            proc.terminate()
-            proc.wait()
         progress("baseline: slider changes on a one-chart page...")
-        with tempfile.TemporaryDirectory() as folder:
-            script = Path(folder) / "baseline.py"
-            script.write_text(BASELINE_APP)
-            proc, url = start_server(cache, script)
-            try:
-                baseline_change, _ = slider_in_browser(browser, url, baseline=True)
-            finally:
-                proc.terminate()
-                proc.wait()
+        with serving(cache, baseline_app) as url:
+            baseline_change, _ = slider_in_browser(browser, url, baseline=True)
         browser.close()
     warm = statistics.median(warm_views)
     baseline = statistics.median(baseline_views)
