@@ -9,24 +9,10 @@ import numpy as np
 
 from .formula import FormulaError, compile_formula, parse
 from .simulate import evaluate_grid, simulate_batch
-from .surfaces import CUSTOM_INDEX, Minimum, Surface
+from .surfaces import CUSTOM_INDEX, Minimum, Surface, check_bounds
 
 DEFAULT_BOUNDS = ((-5.0, 5.0), (-5.0, 5.0))
 MAX_MINIMA = 8
-
-
-def _check_bounds(bounds) -> tuple[tuple[float, float], tuple[float, float]]:
-    try:
-        (x_lo, x_hi), (y_lo, y_hi) = bounds
-        values = [float(v) for v in (x_lo, x_hi, y_lo, y_hi)]
-    except (TypeError, ValueError):
-        raise ValueError(f"bounds={bounds!r} is not valid: expected ((x_min, x_max), (y_min, y_max))") from None
-    x_lo, x_hi, y_lo, y_hi = values
-    if not all(math.isfinite(v) and abs(v) <= 1e6 for v in values) or not (x_lo < x_hi and y_lo < y_hi):
-        raise ValueError(
-            f"bounds={bounds!r} is out of range: expected finite numbers within ±1e6 with x_min < x_max and y_min < y_max"
-        )
-    return (x_lo, x_hi), (y_lo, y_hi)
 
 
 def custom_surface(expression: str, bounds=DEFAULT_BOUNDS, start: tuple[float, float] | None = None) -> Surface:
@@ -40,7 +26,7 @@ def custom_surface(expression: str, bounds=DEFAULT_BOUNDS, start: tuple[float, f
     >>> s.value_and_grad(1.0, 0.0)
     (1.0, 2.0, 10.0)
     """
-    bounds = _check_bounds(bounds)
+    bounds = check_bounds(bounds)
     if start is not None:
         try:
             start = (float(start[0]), float(start[1]))

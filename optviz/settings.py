@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from .optimizers import OPTIMIZERS, get_optimizer, resolve_hyperparameters
 from .presets import surface_defaults
-from .surfaces import SURFACES, Surface, get_surface
+from .surfaces import MAX_BOUND, MIN_SPAN, SURFACES, Surface, check_bounds, get_surface
 
 CUSTOM = "custom"
 DEFAULT_CUSTOM_BOUNDS = ((-5.0, 5.0), (-5.0, 5.0))
@@ -267,11 +267,12 @@ def _custom_from_query(q: dict, notices: list[str]) -> RaceSettings:
     if "bounds" in q:
         try:
             x_lo, x_hi, y_lo, y_hi = (_number(part) for part in q["bounds"].split(","))
-            if not (x_lo < x_hi and y_lo < y_hi and max(map(abs, (x_lo, x_hi, y_lo, y_hi))) <= 1e6):
-                raise ValueError
-            bounds = ((x_lo, x_hi), (y_lo, y_hi))
+            bounds = check_bounds(((x_lo, x_hi), (y_lo, y_hi)))
         except ValueError:
-            notices.append(f"Ignored bounds={q['bounds']!r}: expected x_min,x_max,y_min,y_max with min < max.")
+            notices.append(
+                f"Ignored bounds={q['bounds']!r}: expected x_min,x_max,y_min,y_max with min < max, "
+                f"within ±{MAX_BOUND:g} and at least {MIN_SPAN:g} apart."
+            )
     formula = q.get("f", "")
     candidate = RaceSettings(surface=CUSTOM, formula=formula, bounds=bounds)
     try:

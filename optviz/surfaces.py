@@ -451,6 +451,30 @@ SURFACES: dict[str, Surface] = {
 assert [s.index for s in SURFACES.values()] == list(range(len(_KERNELS)))
 
 
+MAX_BOUND = 1e6
+"""The largest |x| or |y| a typed surface's view may reach."""
+MIN_SPAN = 1e-6
+"""The narrowest a view may be: a map, its axes and its click grid need a span they can draw."""
+
+
+def check_bounds(bounds) -> tuple[tuple[float, float], tuple[float, float]]:
+    """((x_min, x_max), (y_min, y_max)) as floats, or a ValueError that says what is wrong."""
+    try:
+        (x_lo, x_hi), (y_lo, y_hi) = bounds
+        values = [float(v) for v in (x_lo, x_hi, y_lo, y_hi)]
+    except (TypeError, ValueError):
+        raise ValueError(f"bounds={bounds!r} is not valid: expected ((x_min, x_max), (y_min, y_max))") from None
+    x_lo, x_hi, y_lo, y_hi = values
+    if not all(math.isfinite(v) and abs(v) <= MAX_BOUND for v in values) or not (
+        x_hi - x_lo >= MIN_SPAN and y_hi - y_lo >= MIN_SPAN
+    ):
+        raise ValueError(
+            f"bounds={bounds!r} is out of range: expected finite numbers within ±{MAX_BOUND:g}, "
+            f"with x_max - x_min and y_max - y_min at least {MIN_SPAN:g}"
+        )
+    return (x_lo, x_hi), (y_lo, y_hi)
+
+
 def get_surface(surface: str | Surface) -> Surface:
     """The registry entry for ``surface`` (an id or a Surface), or a ValueError naming the choices."""
     if isinstance(surface, Surface):

@@ -627,3 +627,9 @@ def test_new_formulas_do_not_recompile_the_kernels() -> None:
         simulate_batch(surface, "sgd", [[0.5, 0.5], [-1.0, 1.0]], 30, lr=0.01)
         surface_grid(surface, 17)
     assert [len(d.signatures) for d in dispatchers] == before
+
+
+def test_custom_surface_refuses_a_view_too_narrow_to_draw():
+    with pytest.raises(ValueError, match="at least 1e-06"):
+        optviz.custom_surface("x^2 + y^2", bounds=((0.0, 1e-9), (-1.0, 1.0)))
+    optviz.custom_surface("x^2 + y^2", bounds=((0.0, 1e-6), (-1.0, 1.0)))  # the narrowest allowed

@@ -119,3 +119,12 @@ def test_suggested_lr_is_a_grid_value_that_runs_in_view():
 
 def test_view_tolerance_is_a_thousandth_of_the_diagonal():
     assert view_tolerance("quadratic") == math.hypot(12, 6) * 1e-3
+
+
+def test_a_link_with_a_view_too_narrow_to_draw_gets_defaults_and_a_notice():
+    # 1e-323 wide: finite and ordered, but no axis, map or click grid can be drawn over it.
+    s = from_query({"surface": "custom", "f": "x^2 + y^2", "bounds": "0,1e-323,-5,5"})
+    from optviz.settings import DEFAULT_CUSTOM_BOUNDS
+
+    assert s.surface == "custom" and s.bounds == DEFAULT_CUSTOM_BOUNDS
+    assert any("bounds='0,1e-323,-5,5'" in n and "1e-06 apart" in n for n in s.notices)
