@@ -27,13 +27,13 @@ chromium() {  # the browser tests and image export use Debian's Chromium, never 
 case "${1:-}" in
   app)
     venv requirements.txt
-    echo "Loading optviz's compiled kernels (the first run after an install compiles them: about 15 s)..."
-    .venv/bin/python -c "import optviz; optviz.simulate('quadratic', 'sgd', steps=2); optviz.surface_grid('quadratic', 4)"
+    # serve.py starts the server at once and loads (after an install: compiles, about 10 s)
+    # the kernels a first page needs in a background thread; the page waits under a spinner.
     # The batch kernels (typed formulas' minima, sweeps) take another 20-25 s to compile on a
-    # fresh install: done in the background, into the same cache, while the app starts.
+    # fresh install: done in a background process, into the same cache, while the app starts.
     nohup .venv/bin/python -c "import optviz; optviz.simulate_batch('quadratic', 'sgd', [[0.0, 0.0]], 2)" \
       >/dev/null 2>&1 &
-    exec .venv/bin/streamlit run app.py "${@:2}"
+    exec .venv/bin/streamlit run serve.py "${@:2}"
     ;;
   test)
     venv requirements-dev.txt

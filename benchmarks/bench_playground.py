@@ -85,7 +85,7 @@ BASELINE_Y = """() => { const gd = document.querySelector('.js-plotly-plot');
     return t ? Array.from(t.y).join(',') : null; }"""
 
 
-def start_server(cache_dir: str, script: Path = ROOT / "app.py") -> tuple[subprocess.Popen, str]:
+def start_server(cache_dir: str, script: Path = ROOT / "serve.py") -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir, "OPTVIZ_TIMING_LOG": TIMING_LOG}
     proc = subprocess.Popen(
@@ -106,7 +106,7 @@ def start_server(cache_dir: str, script: Path = ROOT / "app.py") -> tuple[subpro
 
 
 @contextmanager
-def serving(cache_dir: str, script: Path = ROOT / "app.py"):
+def serving(cache_dir: str, script: Path = ROOT / "serve.py"):
     """A `streamlit run` of ``script`` for the duration of the block; yields its URL."""
     proc, url = start_server(cache_dir, script)
     try:

@@ -78,3 +78,22 @@ def race_map(settings: RaceSettings, runs: list[Trajectory], **kwargs) -> RaceFi
 def frame_ms(settings: RaceSettings) -> int:
     """Milliseconds per animation frame at the race's playback speed."""
     return int(60 / settings.speed)
+
+
+def warm_up() -> None:
+    """Run and draw the default race once, as a first page does.
+
+    This loads the compiled kernels (on the first run after an install, compiles them), the
+    plotting and export modules, and the default surface's contour raster. ``serve.py`` calls
+    it in a background thread when the server starts, so the first visitor's page does not
+    wait for it.
+    """
+    from . import export  # noqa: F401  (the page imports it; loading it here is the point)
+    from .figures import distance_figure, loss_figure
+    from .settings import from_query
+
+    settings = from_query({})
+    runs, _ = run_race(settings)
+    race_map(settings, runs).to_json()
+    loss_figure(settings.surface_obj, runs).to_json()
+    distance_figure(settings.surface_obj, runs).to_json()

@@ -41,7 +41,7 @@ def server(tmp_path_factory):
 
 def _serve(port: int, log):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
@@ -128,6 +128,12 @@ def test_learning_rate_slider_changes_the_chart(server, browser):
     assert after["x"][0] == before["x"][0]  # same start
     assert after["x"][1:] != before["x"][1:]
     assert "rmsprop.lr=0.15" in page.url  # one notch up the 1, 1.5, 2, 3, 5, 7 grid from 0.1
+    # The expander draws its widgets only while open; closed and reopened, the value is kept.
+    expander.locator("summary").click()
+    thumb.wait_for(state="detached")
+    assert "rmsprop.lr=0.15" in page.url and trace(page, "RMSProp")["x"] == after["x"]
+    expander.locator("summary").click()
+    assert thumb.get_attribute("aria-valuetext") == "0.15"
     page.close()
 
 

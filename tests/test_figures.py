@@ -18,6 +18,7 @@ from optviz.figures import (
     frame_steps,
     loss_figure,
     race_figure,
+    summary_markdown,
     summary_rows,
     surface_3d_figure,
 )
@@ -242,3 +243,9 @@ def test_plain_figure_leaves_the_callers_arrays_alone():
     fig = PlainFigure(data=[trace], layout={}, plain=True)
     assert trace["marker"]["color"] is colours and isinstance(trace["x"], np.ndarray)
     assert isinstance(fig.to_dict()["data"][0]["marker"]["color"], dict)  # typed array in the copy
+
+
+def test_summary_markdown_rounds_numbers_and_escapes_pipes():
+    table = summary_markdown([{"optimizer": "A|B", "final loss": 0.000123456789, "steps": 7}])
+    assert table == "| optimizer | final loss | steps |\n|---|---|---|\n| A\\|B | 0.0001235 | 7 |"
+    assert summary_markdown([]) == ""

@@ -6,6 +6,7 @@ import base64
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -45,12 +46,22 @@ def paths(at: AppTest) -> dict[str, np.ndarray]:
     }
 
 
+def open_panel(at: AppTest, oid: str) -> AppTest:
+    """Open an optimizer's expander in the sidebar, as a click on it does (it reruns the page)."""
+    at.session_state[f"open.{oid}"] = True
+    return at.run()
+
+
 def trace_names(at: AppTest) -> list[str]:
     return [d.get("name") for d in race_spec(at)["data"]]
 
 
-def summary(at: AppTest):
-    return at.dataframe[0].value
+def summary(at: AppTest) -> pd.DataFrame:
+    """The summary table under the charts, read back from its Markdown."""
+    (table,) = [m.value for m in at.markdown if m.value.startswith("| optimizer |")]
+    header, _, *rows = table.split("\n")
+    split = lambda line: [c.strip() for c in line.strip().strip("|").split(" | ")]  # noqa: E731
+    return pd.DataFrame([split(r) for r in rows], columns=split(header))
 
 
 def test_default_page_races_the_classic_field():
@@ -84,7 +95,7 @@ def test_optimizer_choice_sets_the_field():
 
 
 def test_a_hyperparameter_slider_changes_that_path_only():
-    at = run_app({"optimizers": "rmsprop,adam"})
+    at = open_panel(run_app({"optimizers": "rmsprop,adam"}), "rmsprop")
     before = paths(at)
     at.sidebar.select_slider(key="rmsprop.lr").set_value(0.02).run()
     after = paths(at)
@@ -93,9 +104,30 @@ def test_a_hyperparameter_slider_changes_that_path_only():
     np.testing.assert_array_equal(after["Adam"], before["Adam"])
     assert at.query_params["rmsprop.lr"] == "0.02"
 
+def test_closed_expanders_draw_no_widgets_and_keep_their_values():
+    at = run_app({"optimizers": "rmsprop,adam"})
+    assert [e.label for e in at.sidebar.expander] == [":material/circle: RMSProp", ":material/circle: Adam"]
+    assert not [w for w in at.sidebar.select_slider if w.key.startswith(("rmsprop.", "adam."))]
+    assert not at.sidebar.latex  # the equations come with the widgets
+
+    open_panel(at, "rmsprop").sidebar.select_slider(key="rmsprop.lr").set_value(0.02).run()
+    at.sidebar.slider(key="rmsprop.alpha").set_value(0.5).run()
+    at.session_state["open.rmsprop"] = False
+    at.run()
+    assert not [w for w in at.sidebar.select_slider if w.key.startswith("rmsprop.")]
+    # Closed, the panel's values still drive the race and the link.
+    expected = optviz.simulate("quadratic", "rmsprop", (-5.0, -2.0), 300, lr=0.02, alpha=0.5)
+    np.testing.assert_allclose(paths(at)["RMSProp"], expected.path, atol=1e-6)
+    assert at.query_params["rmsprop.lr"] == "0.02" and at.query_params["rmsprop.alpha"] == "0.5"
+    # Reopened, the widgets show them again.
+    open_panel(at, "rmsprop")
+    assert at.sidebar.select_slider(key="rmsprop.lr").value == 0.02
+    assert at.sidebar.slider(key="rmsprop.alpha").value == 0.5
+
+
 
 def test_switches_reach_the_engine():
-    at = run_app({"optimizers": "rmsprop"})
+    at = open_panel(run_app({"optimizers": "rmsprop"}), "rmsprop")
     at.sidebar.toggle(key="rmsprop.eps_in_sqrt").set_value(True).run()
     at.sidebar.select_slider(key="rmsprop.eps").set_value(0.1).run()
     lr = suggested_lr("quadratic", "rmsprop")
@@ -111,7 +143,7 @@ def test_shared_learning_rate_sets_every_lr():
     for name, oid in (("SGD", "sgd"), ("Adam", "adam")):
         expected = optviz.simulate("quadratic", oid, (-5.0, -2.0), 300, lr=0.05)
         np.testing.assert_allclose(paths(at)[name], expected.path, atol=1e-6)
-    assert at.sidebar.select_slider(key="sgd.lr").disabled
+    assert open_panel(at, "sgd").sidebar.select_slider(key="sgd.lr").disabled
     assert at.query_params["lr"] == "0.05"
 
 

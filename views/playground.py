@@ -18,6 +18,7 @@ from optviz.figures import (
     COLORS,
     distance_figure,
     loss_figure,
+    summary_markdown,
     summary_rows,
     surface_3d_figure,
 )
@@ -67,6 +68,11 @@ def image_export() -> tuple[bool, str]:
 
 def hp_key(oid: str, name: str) -> str:
     return f"{oid}.{name}"
+
+
+def expander_key(oid: str) -> str:
+    """Session-state key of an optimizer's expander: True while it is open."""
+    return f"open.{oid}"
 
 
 def load(settings: RaceSettings) -> None:
@@ -245,7 +251,17 @@ def sidebar() -> RaceSettings:
     params = {}
     for oid in chosen:
         opt = OPTIMIZERS[oid]
-        with sb.expander(f":material/circle: {opt.name}", expanded=False):
+        # Lazy: a closed expander draws nothing and its values come from the store. Seven
+        # expanders of sliders and equations, all drawn, were most of the browser's work.
+        panel = sb.expander(f":material/circle: {opt.name}", key=expander_key(oid), on_change="rerun")
+        if not panel.open:
+            params[oid] = {}
+            for spec in opt.hyperparameters:
+                key = hp_key(oid, spec.name)
+                st.session_state.pop(key, None)  # stale widget state: reopened, keep() restores the store's
+                params[oid][spec.name] = st.session_state[STORE][key]
+            continue
+        with panel:
             st.markdown(f"<span style='color:{COLORS[oid]}'>■</span> `{oid}`", unsafe_allow_html=True)
             st.latex(opt.equation)
             params[oid] = {
@@ -345,17 +361,18 @@ def main() -> None:
 
     if settings.view_3d:
         st.plotly_chart(surface_3d_figure(surf, runs, camera=settings.camera), key="race_3d",
-                        width="stretch")
+                        width="stretch", theme=None)
     else:
         st.plotly_chart(
             race.race_map(settings, runs), key=MAP_KEY, on_select="rerun", selection_mode="points", width="stretch",
+            theme=None,  # the figures carry their own style (optviz.figures.styled)
             config={"displaylogo": False, "scrollZoom": True},
         )
 
     left, right = st.columns(2)
-    left.plotly_chart(loss_figure(surf, runs), key="loss_chart", width="stretch")
-    right.plotly_chart(distance_figure(surf, runs), key="distance_chart", width="stretch")
-    st.dataframe(summary_rows(surf, runs), hide_index=True, width="stretch")
+    left.plotly_chart(loss_figure(surf, runs), key="loss_chart", width="stretch", theme=None)
+    right.plotly_chart(distance_figure(surf, runs), key="distance_chart", width="stretch", theme=None)
+    st.markdown(summary_markdown(summary_rows(surf, runs)))
     st.caption(f"{surf.name}: {surf.source}.")
     exports(settings, runs)
 
