@@ -27,12 +27,9 @@ chromium() {  # the browser tests and image export use Debian's Chromium, never 
 case "${1:-}" in
   app)
     venv requirements.txt
-    # serve.py starts the server at once and loads (after an install: compiles, about 10 s)
-    # the kernels a first page needs in a background thread; the page waits under a spinner.
-    # The batch kernels (typed formulas' minima, sweeps) take another 20-25 s to compile on a
-    # fresh install: done in a background process, into the same cache, while the app starts.
-    nohup .venv/bin/python -c "import optviz; optviz.simulate_batch('quadratic', 'sgd', [[0.0, 0.0]], 2)" \
-      >/dev/null 2>&1 &
+    # serve.py starts the server at once and, in the background, loads the kernels (after an
+    # install: compiles them, about 10 s for a first page and 20-25 s more for the batch
+    # kernel that typed formulas and sweeps use); a page that arrives sooner shows a spinner.
     exec .venv/bin/streamlit run serve.py "${@:2}"
     ;;
   test)

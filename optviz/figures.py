@@ -365,6 +365,14 @@ def _rebuild_figure(cls: type, figure: dict) -> PlainFigure:
     return cls(plain=True, **figure)
 
 
+def placeholder_figure(text: str, height: int = 620) -> PlainFigure:
+    """An empty chart of the race map's height with ``text`` in the middle: holds the map's
+    place while the kernels load, and makes the browser fetch its chart library meanwhile."""
+    hidden = dict(visible=False)
+    return _figure([], dict(height=height, xaxis=hidden, yaxis=hidden, annotations=[dict(
+        text=text, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=16))]))
+
+
 def _figure(data: list[dict], layout: dict) -> PlainFigure:
     return PlainFigure(data=data, layout=styled(layout), plain=True)
 

@@ -6,6 +6,13 @@ optviz`` run is exactly the race on screen.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from . import simulate as _kernels
 from .figures import RaceFigure, race_figure
 from .optimizers import OPTIMIZERS
 from .presets import view_tolerance
@@ -80,20 +87,61 @@ def frame_ms(settings: RaceSettings) -> int:
     return int(60 / settings.speed)
 
 
-def warm_up() -> None:
-    """Run and draw the default race once, as a first page does.
+WARM = threading.Event()
+"""Set once :func:`warm_up` has finished in this process (the page shows a placeholder map until then)."""
+_WARMING = threading.Lock()
+
+
+def warm_up(parallel: bool = False) -> None:
+    """Run and draw the default race once, as a first page does; later calls return at once.
 
     This loads the compiled kernels (on the first run after an install, compiles them), the
     plotting and export modules, and the default surface's contour raster. ``serve.py`` calls
     it in a background thread when the server starts, so the first visitor's page does not
-    wait for it.
-    """
-    from . import export  # noqa: F401  (the page imports it; loading it here is the point)
-    from .figures import distance_figure, loss_figure
-    from .settings import from_query
+    wait for it; a page that arrives earlier waits here for that call to finish.
 
-    settings = from_query({})
-    runs, _ = run_race(settings)
-    race_map(settings, runs).to_json()
-    loss_figure(settings.surface_obj, runs).to_json()
-    distance_figure(settings.surface_obj, runs).to_json()
+    With ``parallel``, kernels missing from numba's on-disk cache are compiled in helper
+    processes, on the machine's other core: the contour grid kernel (4 s) while this process
+    compiles the simulation (10 s), and, once the first page's kernels are ready, the batch
+    kernel (20-25 s) that typed formulas and sweeps need later.
+    """
+    with _WARMING:
+        if WARM.is_set():
+            return
+        from . import export  # noqa: F401  (the page imports it; loading it here is the point)
+        from .figures import distance_figure, loss_figure
+        from .settings import from_query
+
+        grid = _compile_elsewhere(_kernels.evaluate_grid, "optviz.surface_grid('quadratic', 4)") if parallel else None
+        settings = from_query({})  # runs the optimizers: each surface's suggested learning rates
+        runs, _ = run_race(settings)
+        if grid is not None:
+            grid.wait()  # then the contour raster below loads the grid kernel from the cache
+        race_map(settings, runs).to_json()
+        loss_figure(settings.surface_obj, runs).to_json()
+        distance_figure(settings.surface_obj, runs).to_json()
+        WARM.set()
+    if parallel:
+        batch = _compile_elsewhere(
+            _kernels._integrate_batch, "optviz.simulate_batch('quadratic', 'sgd', [[0.0, 0.0]], 2)"
+        )
+        if batch is not None:
+            threading.Thread(target=batch.wait, name="optviz-batch-compile", daemon=True).start()
+
+
+def _compile_elsewhere(kernel, call: str) -> subprocess.Popen | None:
+    """Start a process that compiles ``kernel`` into numba's on-disk cache by running
+    ``optviz.<call>``; None if the cache already has an entry for it.
+
+    A stale entry (the source changed since) is not detected here: numba then recompiles it
+    in this process on first use, as it would without the helper.
+    """
+    try:
+        if os.path.exists(kernel._cache._cache_file._index_path):  # numba's cache index file
+            return None
+    except AttributeError:  # numba's internals moved: compile here, on first use
+        return None
+    package_parent = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
+    return subprocess.Popen([sys.executable, "-c", f"import optviz; {call}"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

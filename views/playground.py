@@ -12,12 +12,13 @@ import time
 
 import streamlit as st
 
-from optviz import OPTIMIZERS, SURFACES, Trajectory, export, race, simulate, surface_grid
+from optviz import OPTIMIZERS, SURFACES, Trajectory, export, race
 from optviz.figures import (
     CLICK_TRACE,
     COLORS,
     distance_figure,
     loss_figure,
+    placeholder_figure,
     summary_markdown,
     summary_rows,
     surface_3d_figure,
@@ -48,12 +49,11 @@ NOISE_OPTIONS = [0.0, *nice_log_grid(1e-3, MAX_NOISE, (1.0, 2.0, 5.0))]
 def warm_up() -> bool:
     """Load (or, on a fresh install, compile) the kernels a first page needs, once per process.
 
-    The parallel batch kernel is left to the first custom formula (its minima search), so a
-    fresh install's first page does not wait for it.
+    Under ``streamlit run serve.py`` a thread started with the server has usually done this
+    already. The parallel batch kernel is left to the first custom formula (its minima
+    search), so a fresh install's first page does not wait for it.
     """
-    simulate("quadratic", "sgd", steps=2)
-    surface_grid("quadratic", 4)
-    surface_defaults("quadratic")
+    race.warm_up()
     return True
 
 
@@ -329,6 +329,12 @@ def timed_main() -> None:
 
 
 def main() -> None:
+    header = st.container()  # the formula and any notices, filled once the settings are read
+    map_slot = st.empty()
+    if not race.WARM.is_set():
+        # The kernels are still loading (after an install: compiling). An empty map holds the
+        # place, and the browser loads its chart library (4.7 MB of JavaScript) meanwhile.
+        map_slot.plotly_chart(placeholder_figure("Preparing the race..."), theme=None, width="stretch")
     # First: reading the link may already run the optimizers (each surface's suggested lr).
     with st.spinner("Preparing the optimizers (compiling on the first visit after an install, about 20 s)..."):
         warm_up()
@@ -345,25 +351,25 @@ def main() -> None:
         st.query_params.from_dict(query)
 
     surf = settings.surface_obj
-    st.latex(surf.latex)
+    header.latex(surf.latex)
     if surf.note:
-        st.caption(surf.note)
+        header.caption(surf.note)
     notices = st.session_state.get("_notices")
     if notices:
-        st.warning("Some settings in the link could not be used, so their defaults apply:\n\n- " + "\n- ".join(notices))
+        header.warning("Some settings in the link could not be used, so their defaults apply:\n\n- " + "\n- ".join(notices))
 
     if not settings.optimizers:
-        st.info("Choose optimizers in the sidebar to start a race.")
+        map_slot.info("Choose optimizers in the sidebar to start a race.")
         return
     runs, errors = run_race(settings)
     for oid, message in errors.items():
-        st.error(f"{OPTIMIZERS[oid].name} could not run: {message}")
+        header.error(f"{OPTIMIZERS[oid].name} could not run: {message}")
 
     if settings.view_3d:
-        st.plotly_chart(surface_3d_figure(surf, runs, camera=settings.camera), key="race_3d",
-                        width="stretch", theme=None)
+        map_slot.plotly_chart(surface_3d_figure(surf, runs, camera=settings.camera), key="race_3d",
+                              width="stretch", theme=None)
     else:
-        st.plotly_chart(
+        map_slot.plotly_chart(
             race.race_map(settings, runs), key=MAP_KEY, on_select="rerun", selection_mode="points", width="stretch",
             theme=None,  # the figures carry their own style (optviz.figures.styled)
             config={"displaylogo": False, "scrollZoom": True},
