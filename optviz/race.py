@@ -12,12 +12,11 @@ import sys
 import threading
 from pathlib import Path
 
-from . import simulate as _kernels
 from .figures import RaceFigure, race_figure
 from .optimizers import OPTIMIZERS
 from .presets import view_tolerance
 from .settings import RaceSettings
-from .simulate import Trajectory, simulate
+from .simulate import Trajectory, _integrate_batch, evaluate_grid, simulate
 
 
 def run_race(settings: RaceSettings) -> tuple[list[Trajectory], dict[str, str]]:
@@ -112,7 +111,7 @@ def warm_up(parallel: bool = False) -> None:
         from .figures import distance_figure, loss_figure
         from .settings import from_query
 
-        grid = _compile_elsewhere(_kernels.evaluate_grid, "optviz.surface_grid('quadratic', 4)") if parallel else None
+        grid = _compile_elsewhere(evaluate_grid, "optviz.surface_grid('quadratic', 4)") if parallel else None
         settings = from_query({})  # runs the optimizers: each surface's suggested learning rates
         runs, _ = run_race(settings)
         if grid is not None:
@@ -122,9 +121,7 @@ def warm_up(parallel: bool = False) -> None:
         distance_figure(settings.surface_obj, runs).to_json()
         WARM.set()
     if parallel:
-        batch = _compile_elsewhere(
-            _kernels._integrate_batch, "optviz.simulate_batch('quadratic', 'sgd', [[0.0, 0.0]], 2)"
-        )
+        batch = _compile_elsewhere(_integrate_batch, "optviz.simulate_batch('quadratic', 'sgd', [[0.0, 0.0]], 2)")
         if batch is not None:
             threading.Thread(target=batch.wait, name="optviz-batch-compile", daemon=True).start()
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import subprocess
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
+import optviz
 from optviz import race
 from optviz.figures import placeholder_figure, race_figure
 
-kernels = importlib.import_module("optviz.simulate")
+kernels = importlib.import_module("optviz.simulate")  # the module: optviz.simulate is the function
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def fake_kernel(index_path) -> SimpleNamespace:
@@ -22,6 +27,20 @@ def test_warm_up_runs_once_and_marks_the_process_warm():
     assert race.WARM.is_set()
     assert kernels._integrate.signatures  # the simulation kernel is loaded in this process
     race.warm_up(parallel=True)  # already warm: returns without starting any helper
+
+
+def test_parallel_warm_up_in_a_new_process():
+    # What serve.py's thread runs. The kernels are in the cache by now (this session has run
+    # them), so no helper starts; a failure here (it once read a kernel off the wrong module)
+    # would only have been logged by the server.
+    script = "from optviz import race; race.warm_up(parallel=True); assert race.WARM.is_set()"
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_real_kernels_cache_index_is_found():
+    optviz.surface_grid("quadratic", 4)
+    assert race._compile_elsewhere(kernels.evaluate_grid, "surface_grid('quadratic', 4)") is None
 
 
 def test_a_cached_kernel_needs_no_helper(tmp_path):
