@@ -16,7 +16,7 @@ from .figures import RaceFigure, race_figure
 from .optimizers import OPTIMIZERS
 from .presets import view_tolerance
 from .settings import RaceSettings
-from .simulate import Trajectory, _integrate_batch, evaluate_grid, simulate
+from .simulate import Trajectory, _integrate, _integrate_batch, evaluate_grid, simulate
 
 
 def run_race(settings: RaceSettings) -> tuple[list[Trajectory], dict[str, str]]:
@@ -100,9 +100,11 @@ def warm_up(parallel: bool = False) -> None:
     wait for it; a page that arrives earlier waits here for that call to finish.
 
     With ``parallel``, kernels missing from numba's on-disk cache are compiled in helper
-    processes, on the machine's other core: the contour grid kernel (4 s) while this process
-    compiles the simulation (10 s), and, once the first page's kernels are ready, the batch
-    kernel (20-25 s) that typed formulas and sweeps need later.
+    processes, which this thread waits for without holding the GIL: the simulation (10 s)
+    and the contour grid (4 s) side by side, and, once the first page's kernels are ready,
+    the batch kernel (20-25 s) that typed formulas and sweeps need later. Compiled in this
+    thread, numba held the GIL for 10 s, and the server's own threads (the first visitor's
+    session and page) crawled.
     """
     with _WARMING:
         if WARM.is_set():
@@ -111,24 +113,29 @@ def warm_up(parallel: bool = False) -> None:
         from .figures import distance_figure, loss_figure
         from .settings import from_query
 
-        grid = _compile_elsewhere(evaluate_grid, "optviz.surface_grid('quadratic', 4)") if parallel else None
+        if parallel:
+            helpers = [_compile_elsewhere(_integrate, "optviz.simulate('quadratic', 'sgd', steps=2)"),
+                       _compile_elsewhere(evaluate_grid, "optviz.surface_grid('quadratic', 4)", nice=5)]
+            for helper in filter(None, helpers):
+                helper.wait()  # then the calls below load the kernels from the cache
         settings = from_query({})  # runs the optimizers: each surface's suggested learning rates
         runs, _ = run_race(settings)
-        if grid is not None:
-            grid.wait()  # then the contour raster below loads the grid kernel from the cache
         race_map(settings, runs).to_json()
         loss_figure(settings.surface_obj, runs).to_json()
         distance_figure(settings.surface_obj, runs).to_json()
         WARM.set()
     if parallel:
-        batch = _compile_elsewhere(_integrate_batch, "optviz.simulate_batch('quadratic', 'sgd', [[0.0, 0.0]], 2)")
+        # Niced: it runs while the first page is still being drawn, and nothing waits for it.
+        batch = _compile_elsewhere(_integrate_batch, "optviz.simulate_batch('quadratic', 'sgd', [[0.0, 0.0]], 2)",
+                                   nice=19)
         if batch is not None:
             threading.Thread(target=batch.wait, name="optviz-batch-compile", daemon=True).start()
 
 
-def _compile_elsewhere(kernel, call: str) -> subprocess.Popen | None:
+def _compile_elsewhere(kernel, call: str, nice: int = 0) -> subprocess.Popen | None:
     """Start a process that compiles ``kernel`` into numba's on-disk cache by running
-    ``optviz.<call>``; None if the cache already has an entry for it.
+    ``optviz.<call>`` (at CPU priority ``nice``: 0 as this process, up to 19, lowest); None
+    if the cache already has an entry for it.
 
     A stale entry (the source changed since) is not detected here: numba then recompiles it
     in this process on first use, as it would without the helper.
@@ -140,5 +147,6 @@ def _compile_elsewhere(kernel, call: str) -> subprocess.Popen | None:
         return None
     package_parent = str(Path(__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
-    return subprocess.Popen([sys.executable, "-c", f"import optviz; {call}"], env=env,
+    script = f"import os; os.nice({nice}); import optviz; {call}" if nice else f"import optviz; {call}"
+    return subprocess.Popen([sys.executable, "-c", script], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -66,3 +66,9 @@ def test_placeholder_holds_the_maps_height_and_says_why():
     map_height = inspect.signature(race_figure).parameters["height"].default
     assert layout["height"] == map_height and layout["annotations"][0]["text"] == "Preparing the race..."
     assert layout["xaxis"]["visible"] is False
+
+
+def test_a_helper_runs_at_the_priority_asked(tmp_path):
+    helper = race._compile_elsewhere(fake_kernel(tmp_path / "missing.nbi"),
+                                     "__name__; import os, sys; sys.exit(0 if os.nice(0) >= 5 else 1)", nice=5)
+    assert helper is not None and helper.wait(timeout=120) == 0
