@@ -44,6 +44,7 @@ CONTOUR_SCALE = [[stop, colour] for stop, colour in CONTOUR_STOPS]
 CLICK_TRACE = 0  # index of the invisible grid whose clicks set the start point
 MAX_PATH_POINTS = 1500  # points drawn per full path; longer runs are thinned evenly
 ROUND = 6  # decimals kept in the figure JSON
+MAP_HEIGHT = 620  # pixels: the race map, its 3D view and the placeholder that holds its place
 LOG_FLOOR = 1e-16  # log charts show anything below as this: float64 cannot tell it from 0 here
 
 # Every figure carries its own look: the Playground draws its charts with theme=None.
@@ -157,7 +158,7 @@ def race_figure(
     resolution: int = 800,
     click_nodes: int = 25,
     title: str | None = None,
-    height: int = 620,
+    height: int = MAP_HEIGHT,
 ) -> go.Figure:
     """The race: contour map, one coloured path per optimizer, animation controls.
 
@@ -365,7 +366,7 @@ def _rebuild_figure(cls: type, figure: dict) -> PlainFigure:
     return cls(plain=True, **figure)
 
 
-def placeholder_figure(text: str, height: int = 620) -> PlainFigure:
+def placeholder_figure(text: str, height: int = MAP_HEIGHT) -> PlainFigure:
     """An empty chart of the race map's height with ``text`` in the middle: holds the map's
     place while the kernels load, and makes the browser fetch its chart library meanwhile."""
     hidden = dict(visible=False)
@@ -417,7 +418,7 @@ def _animation_controls(names: list[str], frame_ms: int) -> dict:
 
 
 def surface_3d_figure(surface: str | Surface, trajectories: Sequence[Trajectory], *, resolution: int = 80,
-                      camera: tuple[float, float] = (-60.0, 30.0), height: int = 620) -> go.Figure:
+                      camera: tuple[float, float] = (-60.0, 30.0), height: int = MAP_HEIGHT) -> go.Figure:
     """The same race over the surface in 3D, seen from ``camera`` = (azimuth, elevation) in degrees.
 
     The camera is set from Python because a changed figure remounts the chart in the browser
