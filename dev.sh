@@ -17,8 +17,9 @@ venv() {  # create .venv and install a requirements file, only when it changed
   fi
 }
 
-chromium() {  # the browser tests and image export use Debian's Chromium, never a downloaded one
-  command -v chromium >/dev/null 2>&1 && return 0
+install_chromium() {  # the browser tests and image export use Debian's Chromium, never a downloaded one
+  # (a file test, not `command -v chromium`: that once found a shell function of this name)
+  [ -x /usr/bin/chromium ] && return 0
   local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
@@ -34,7 +35,7 @@ case "${1:-}" in
     ;;
   test)
     venv requirements-dev.txt
-    chromium
+    install_chromium
     .venv/bin/ruff check .
     exec .venv/bin/python -m pytest "${@:2}"
     ;;
