@@ -147,6 +147,22 @@ def _compile_elsewhere(kernel, call: str, nice: int = 0) -> subprocess.Popen | N
         return None
     package_parent = str(Path(__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
-    script = f"import os; os.nice({nice}); import optviz; {call}" if nice else f"import optviz; {call}"
+    script = _HELPER_WATCH.format(parent=os.getpid()) + (f"os.nice({nice}); " if nice else "") + f"import optviz; {call}"
     return subprocess.Popen([sys.executable, "-c", script], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+_HELPER_WATCH = (
+    "import os, threading, time\n"
+    "def _watch():\n"
+    "    while os.getppid() == {parent}:\n"
+    "        time.sleep(0.5)\n"
+    "    os._exit(1)\n"
+    "threading.Thread(target=_watch, daemon=True).start()\n"
+)
+"""A compile helper's first lines: it ends itself once the process that started it is gone.
+
+Without this, a server stopped (or restarted) while a helper compiled left the helper
+running to its end, up to 25 s of a core, and a second server started meanwhile found no
+cache entry yet and started another. numba's compile calls into LLVM through ctypes, which
+lets the watching thread run."""

@@ -6,6 +6,7 @@ import importlib
 import inspect
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -72,3 +73,32 @@ def test_a_helper_runs_at_the_priority_asked(tmp_path):
     helper = race._compile_elsewhere(fake_kernel(tmp_path / "missing.nbi"),
                                      "__name__; import os, sys; sys.exit(0 if os.nice(0) >= 5 else 1)", nice=5)
     assert helper is not None and helper.wait(timeout=120) == 0
+
+
+def test_a_helper_ends_when_the_process_that_started_it_is_killed(tmp_path):
+    # A server stopped mid-compile must not leave its helpers running (they once piled up,
+    # one per server start, each compiling for 25 s at a time).
+    parent_script = (
+        "import sys, time; from types import SimpleNamespace as N; from optviz import race\n"
+        f"kernel = N(_cache=N(_cache_file=N(_index_path={str(tmp_path / 'missing.nbi')!r})))\n"
+        "helper = race._compile_elsewhere(kernel, '__name__; import time; time.sleep(120)')\n"
+        "print(helper.pid, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", parent_script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    helper_pid = int(parent.stdout.readline())
+    assert Path(f"/proc/{helper_pid}").exists()
+    parent.kill()
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 15
+    while _running(helper_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(helper_pid), "the compile helper outlived the process that started it"
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (not gone, not a zombie waiting to be reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
