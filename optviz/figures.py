@@ -248,6 +248,7 @@ def race_figure(
         legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0.0, bgcolor="rgba(255,255,255,0.7)"),
         clickmode="event+select",
         dragmode="pan",
+        hovermode="closest",  # what Streamlit sets on a selectable chart: set here, the map is not laid out again
         uirevision=surf.id,
         plot_bgcolor="white",
         images=[dict(

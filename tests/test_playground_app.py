@@ -355,3 +355,30 @@ def test_custom_formula_in_3d():
     assert [d["type"] for d in spec["data"]] == ["surface", "scatter3d"]
     surface = spec["data"][0]
     assert len(decode(surface["x"])) == 80 and decode(surface["x"])[0] == -3.0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"surface": "himmelblau", "optimizers": "rmsprop,nadam", "start": "1.0,-1.0", "steps": "150",
+         "rmsprop.lr": "0.03", "rmsprop.centered": "true", "noise": "0.2", "seed": "11"},
+        {"optimizers": "sgd,adam", "lr": "0.05", "speed": "2.0"},
+        {"optimizers": "rmsprop", "noise": "0.15", "seed": "4", "rmsprop.lr": "0.0123", "rmsprop.alpha": "0.12345"},
+        {"surface": "custom", "f": "x^2 + 10*sin(y)", "bounds": "-3,3,-3,3", "optimizers": "adam"},
+        {"steps": "-5", "rmsprop.alpha": "1.5"},  # tampered: defaults and a notice
+    ],
+    ids=["default", "link", "shared-lr", "off-grid", "custom", "tampered"],
+)
+def test_a_first_visit_draws_its_map_once_before_the_sidebar(query):
+    # The first run draws the link's race before the sidebar, then checks it against what the
+    # sidebar reads back; a disagreement would rerun the page (and be recorded).
+    at = run_app(query)
+    assert "_early_map_missed" not in at.session_state
+    assert len(at.get("plotly_chart")) == 3  # the map, the loss and the distance charts: nothing drawn twice
+    linked = from_query(query)
+    runs = {t.optimizer: t for t in optviz.race.run_race(optviz.settings.complete(linked))[0]}
+    for oid, t in runs.items():
+        name = optviz.OPTIMIZERS[oid].name
+        drawn = next(p for label, p in paths(at).items() if label == name or label.startswith(f"{name}: "))
+        np.testing.assert_allclose(drawn, t.path, atol=1e-6)

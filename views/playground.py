@@ -339,10 +339,18 @@ def main() -> None:
     # First: reading the link may already run the optimizers (each surface's suggested lr).
     with st.spinner("Preparing the optimizers (compiling on the first visit after an install, about 20 s)..."):
         warm_up()
+    early = None  # the race drawn before the sidebar, if any
     if STORE not in st.session_state:
-        settings = from_query(st.query_params.to_dict())
-        st.session_state["_notices"] = settings.notices
-        load(settings)
+        linked = from_query(st.query_params.to_dict())
+        st.session_state["_notices"] = linked.notices
+        load(linked)
+        if linked.optimizers and not linked.view_3d:
+            # A first visit's race is known before its sidebar is drawn: the link. Drawing the
+            # map first lets the browser start on it (the chart library and the map are most
+            # of a first view's work) while the sidebar's widgets arrive; the sidebar reads the
+            # same values back, and the map is drawn again only if they differ.
+            early = complete(linked)
+            race_map_chart(map_slot, early, run_race(early)[0])
     restore_from_upload()
     apply_map_click()
 
@@ -369,12 +377,11 @@ def main() -> None:
     if settings.view_3d:
         map_slot.plotly_chart(surface_3d_figure(surf, runs, camera=settings.camera), key="race_3d",
                               width="stretch", theme=None)
-    else:
-        map_slot.plotly_chart(
-            race.race_map(settings, runs), key=MAP_KEY, on_select="rerun", selection_mode="points", width="stretch",
-            theme=None,  # the figures carry their own style (optviz.figures.styled)
-            config={"displaylogo": False, "scrollZoom": True},
-        )
+    elif settings != early:
+        if early is not None:  # the sidebar disagrees with the link it was loaded from
+            st.session_state["_early_map_missed"] = True  # (tests/test_playground_app.py checks this)
+            st.rerun()  # once: the store is filled now, so no early map is drawn again
+        race_map_chart(map_slot, settings, runs)
 
     left, right = st.columns(2)
     left.plotly_chart(loss_figure(surf, runs), key="loss_chart", width="stretch", theme=None)
@@ -382,6 +389,15 @@ def main() -> None:
     st.markdown(summary_markdown(summary_rows(surf, runs)))
     st.caption(f"{surf.name}: {surf.source}.")
     exports(settings, runs)
+
+
+def race_map_chart(slot, settings: RaceSettings, runs: list[Trajectory]) -> None:
+    """The animated race map in ``slot``; a click on it (a selection) moves the start."""
+    slot.plotly_chart(
+        race.race_map(settings, runs), key=MAP_KEY, on_select="rerun", selection_mode="points", width="stretch",
+        theme=None,  # the figures carry their own style (optviz.figures.styled)
+        config={"displaylogo": False, "scrollZoom": True},
+    )
 
 
 def exports(settings: RaceSettings, runs: list[Trajectory]) -> None:
