@@ -350,6 +350,7 @@ def main() -> None:
             # of a first view's work) while the sidebar's widgets arrive; the sidebar reads the
             # same values back, and the map is drawn again only if they differ.
             early = complete(linked)
+            st.query_params.from_dict(to_query(early))  # the URL first, as on every other run
             race_map_chart(map_slot, early, run_race(early)[0])
     restore_from_upload()
     apply_map_click()
