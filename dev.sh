@@ -29,7 +29,7 @@ case "${1:-}" in
   app)
     venv requirements.txt
     # serve.py starts the server at once and, in the background, loads the kernels (after an
-    # install: compiles them, about 10 s for a first page and 20-25 s more for the batch
+    # install: compiles them, 5 to 10 s for a first page and 10 to 25 s more for the batch
     # kernel that typed formulas and sweeps use); a page that arrives sooner shows a spinner.
     exec .venv/bin/streamlit run serve.py "${@:2}"
     ;;

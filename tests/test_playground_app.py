@@ -376,9 +376,29 @@ def test_a_first_visit_draws_its_map_once_before_the_sidebar(query):
     at = run_app(query)
     assert "_early_map_missed" not in at.session_state
     assert len(at.get("plotly_chart")) == 3  # the map, the loss and the distance charts: nothing drawn twice
-    linked = from_query(query)
-    runs = {t.optimizer: t for t in optviz.race.run_race(optviz.settings.complete(linked))[0]}
+    from optviz.race import run_race
+    from optviz.settings import complete
+
+    runs = {t.optimizer: t for t in run_race(complete(from_query(query)))[0]}
     for oid, t in runs.items():
         name = optviz.OPTIMIZERS[oid].name
         drawn = next(p for label, p in paths(at).items() if label == name or label.startswith(f"{name}: "))
         np.testing.assert_allclose(drawn, t.path, atol=1e-6)
+
+
+def test_a_first_visit_runs_its_race_once_even_with_notices(monkeypatch):
+    # The early map and the map after the sidebar share one cached run: a link's notices are
+    # not part of the race (they once made a second cache key, and a second run).
+    from optviz import race
+
+    calls = []
+    real = race.run_race
+
+    def counting(settings):
+        calls.append(settings)
+        return real(settings)
+
+    monkeypatch.setattr(race, "run_race", counting)
+    at = run_app({"optimizers": "sgd,adam", "steps": "-5"})
+    assert at.warning and "steps=" in at.warning[0].value
+    assert len([s for s in calls if s.optimizers == ("sgd", "adam")]) == 1

@@ -77,7 +77,7 @@ def test_a_helper_runs_at_the_priority_asked(tmp_path):
 
 def test_a_helper_ends_when_the_process_that_started_it_is_killed(tmp_path):
     # A server stopped mid-compile must not leave its helpers running (they once piled up,
-    # one per server start, each compiling for 25 s at a time).
+    # one per server start, each compiling for 10 to 25 s).
     parent_script = (
         "import sys, time; from types import SimpleNamespace as N; from optviz import race\n"
         f"kernel = N(_cache=N(_cache_file=N(_index_path={str(tmp_path / 'missing.nbi')!r})))\n"

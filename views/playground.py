@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 
 import streamlit as st
 
@@ -343,6 +344,7 @@ def main() -> None:
     if STORE not in st.session_state:
         linked = from_query(st.query_params.to_dict())
         st.session_state["_notices"] = linked.notices
+        linked = replace(linked, notices=())  # shown once, above; not part of the race (nor its cache key)
         load(linked)
         if linked.optimizers and not linked.view_3d:
             # A first visit's race is known before its sidebar is drawn: the link. Drawing the
