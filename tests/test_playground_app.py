@@ -402,3 +402,10 @@ def test_a_first_visit_runs_its_race_once_even_with_notices(monkeypatch):
     at = run_app({"optimizers": "sgd,adam", "steps": "-5"})
     assert at.warning and "steps=" in at.warning[0].value
     assert len([s for s in calls if s.optimizers == ("sgd", "adam")]) == 1
+
+
+def test_a_links_text_is_shown_as_typed_not_as_markdown():
+    # A notice quotes what the link held: __import__ once showed as a bold "import".
+    at = run_app({"surface": "custom", "f": "__import__(1)*$x$"})
+    notice = at.warning[0].value
+    assert r"\_\_import\_\_(1)\*\$x\$" in notice

@@ -43,6 +43,7 @@ STORE = "_values"  # key -> value for every setting, kept even while its widget 
 MAP_KEY = "race_map"
 LR_SPEC = OPTIMIZERS["sgd"].hyperparameter("lr")
 EXAMPLE_FORMULA = "x^2 + 10*sin(y)"
+MARKDOWN_SPECIALS = set("\\`*_[]<>$~#|")  # what Streamlit's Markdown would read as markup or LaTeX
 NOISE_OPTIONS = [0.0, *nice_log_grid(1e-3, MAX_NOISE, (1.0, 2.0, 5.0))]
 
 
@@ -65,6 +66,11 @@ run_race = st.cache_data(max_entries=256, show_spinner=False)(race.run_race)
 def image_export() -> tuple[bool, str]:
     """Whether this server can draw PNG/SVG/PDF (a Chromium is needed), checked once."""
     return export.image_export_available()
+
+
+def literal(text: str) -> str:
+    """``text`` shown as typed inside Markdown: a link's ``__import__`` is not bold "import"."""
+    return "".join("\\" + c if c in MARKDOWN_SPECIALS else c for c in text)
 
 
 def hp_key(oid: str, name: str) -> str:
@@ -215,7 +221,7 @@ def custom_surface_inputs(sb) -> RaceSettings:
     except ValueError as err:
         reason = getattr(err, "reason", str(err))
         where = f" (column {err.column})" if getattr(err, "column", None) else ""
-        sb.error(f"This formula cannot be used{where}: {reason}. The race shows the last surface that worked.")
+        sb.error(f"This formula cannot be used{where}: {literal(reason)}. The race shows the last surface that worked.")
         surface, formula, bounds = st.session_state.get("_good_surface", ("quadratic", None, None))
         return RaceSettings(surface=surface, formula=formula, bounds=bounds)
     return typed
@@ -368,14 +374,14 @@ def main() -> None:
         header.caption(surf.note)
     notices = st.session_state.get("_notices")
     if notices:
-        header.warning("Some settings in the link could not be used, so their defaults apply:\n\n- " + "\n- ".join(notices))
+        header.warning("Some settings in the link could not be used, so their defaults apply:\n\n- " + "\n- ".join(map(literal, notices)))
 
     if not settings.optimizers:
         map_slot.info("Choose optimizers in the sidebar to start a race.")
         return
     runs, errors = run_race(settings)
     for oid, message in errors.items():
-        header.error(f"{OPTIMIZERS[oid].name} could not run: {message}")
+        header.error(f"{OPTIMIZERS[oid].name} could not run: {literal(message)}")
 
     if settings.view_3d:
         map_slot.plotly_chart(surface_3d_figure(surf, runs, camera=settings.camera), key="race_3d",
