@@ -6,6 +6,9 @@ Here a lifespan hook (``st.App``) starts that work in a background thread as the
 starts, while the browser is still loading Streamlit's front end; the page then finds it
 done, or waits for it under its spinner. On a fresh install the kernels compile in parallel
 (optviz.race.warm_up), the batch kernel included, once the first page's are ready.
+
+A middleware (views.early_plotly) also has the browser evaluate plotly.js while the page is
+still connecting, rather than after the first chart has arrived.
 """
 
 import logging
@@ -13,6 +16,9 @@ import threading
 from contextlib import asynccontextmanager
 
 import streamlit as st
+from starlette.middleware import Middleware
+
+from views.early_plotly import EvaluatePlotlyEarly
 
 
 def _warm_up() -> None:
@@ -30,4 +36,4 @@ async def _lifespan(_app):
     yield
 
 
-app = st.App("app.py", lifespan=_lifespan)
+app = st.App("app.py", lifespan=_lifespan, middleware=[Middleware(EvaluatePlotlyEarly)])

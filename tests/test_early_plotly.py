@@ -1,0 +1,94 @@
+"""views.early_plotly: Streamlit's page gains a module script for its plotly chunk, nothing else changes."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from views.early_plotly import STATIC_JS, EvaluatePlotlyEarly, add_module, plotly_chunk
+
+INDEX = (STATIC_JS.parents[1] / "index.html").read_bytes()
+"""The page the installed Streamlit serves."""
+
+
+def test_the_installed_streamlit_has_one_plotly_chunk_and_an_entry_script():
+    # Fails on a Streamlit upgrade that renames either: the speed-up would otherwise vanish quietly.
+    chunk = plotly_chunk()
+    assert chunk is not None and (STATIC_JS / chunk).stat().st_size > 1_000_000  # plotly.js is in it
+    assert b"plotly" in (STATIC_JS / chunk).read_bytes()[:2_000_000].lower()
+    assert len(re.findall(rb'<script type="module"[^>]*src="[^"]*index\.[\w-]+\.js"', INDEX)) == 1
+
+
+def test_the_module_goes_right_after_the_entry_script_and_nothing_else_changes():
+    page = add_module(INDEX, "PlotlyChart.abc.js")
+    tag = b'<script type="module" crossorigin src="./static/js/PlotlyChart.abc.js"></script>'
+    assert page.count(tag) == 1
+    before, after = page.split(tag)
+    assert before.endswith(b"index." + INDEX.split(b"/index.")[1].split(b'"')[0] + b'"></script>')
+    assert before + after == INDEX
+
+
+def test_a_page_without_the_entry_script_is_left_alone():
+    html = b'<html><head><script type="module" src="./static/js/main.js"></script></head></html>'
+    assert add_module(html, "PlotlyChart.abc.js") == html
+
+
+def serve(inner_messages, path="/", accept=b"text/html,*/*", method="GET"):
+    """Run the middleware around an app that answers with ``inner_messages``; returns what the
+    browser would receive and the request headers the app saw."""
+    seen, sent = {}, []
+
+    async def app(scope, receive, send):
+        seen["headers"] = dict(scope["headers"])
+        for message in inner_messages:
+            await send(message)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "headers": [(b"accept", accept), (b"accept-encoding", b"gzip, br")],
+    }
+    asyncio.run(EvaluatePlotlyEarly(app)(scope, None, send))
+    return sent, seen["headers"]
+
+
+def start(status=200, content_type=b"text/html; charset=utf-8", **extra):
+    headers = [(b"content-type", content_type), *((k.encode().replace(b"_", b"-"), v) for k, v in extra.items())]
+    return {"type": "http.response.start", "status": status, "headers": headers}
+
+
+def test_the_page_in_two_pieces_goes_out_edited_in_one_with_its_new_length():
+    half = len(INDEX) // 2
+    sent, request = serve(
+        [
+            start(content_length=str(len(INDEX)).encode(), etag=b'"abc"'),
+            {"type": "http.response.body", "body": INDEX[:half], "more_body": True},
+            {"type": "http.response.body", "body": INDEX[half:]},
+        ]
+    )
+    assert b"accept-encoding" not in request  # asked uncompressed, so its text can be edited
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    body = sent[1]["body"]
+    assert body == add_module(INDEX, plotly_chunk()) and body != INDEX
+    headers = dict(sent[0]["headers"])
+    assert headers[b"content-length"] == str(len(body)).encode()
+    assert b"etag" not in headers  # it names the unedited file
+    assert headers[b"content-type"] == b"text/html; charset=utf-8" and sent[0]["status"] == 200
+
+
+def test_assets_and_other_answers_pass_through_untouched():
+    js = [start(content_type=b"application/javascript"), {"type": "http.response.body", "body": b"export{}"}]
+    sent, request = serve(js, path="/static/js/index.js", accept=b"*/*")
+    assert sent == js and request[b"accept-encoding"] == b"gzip, br"
+    not_modified = [start(status=304), {"type": "http.response.body", "body": b""}]
+    assert serve(not_modified)[0] == not_modified
+    compressed = [start(content_encoding=b"gzip"), {"type": "http.response.body", "body": b"\x1f\x8b..."}]
+    assert serve(compressed)[0] == compressed
+    json_reply = [start(content_type=b"application/json"), {"type": "http.response.body", "body": b"{}"}]
+    assert serve(json_reply)[0] == json_reply
+    posted = [start(), {"type": "http.response.body", "body": INDEX}]
+    assert serve(posted, method="POST")[0] == posted
