@@ -120,6 +120,8 @@ def test_load_shows_the_race(server, browser):
     chart = [t for name, t in fetched if name.startswith("PlotlyChart.")]
     widgets = [t for name, t in fetched if name.startswith(("Slider.", "Selectbox.", "Multiselect."))]
     assert len(chart) == 1 and widgets and chart[0] < min(widgets)
+    # Its loader watched for the first websocket message only, and put the browser's own send back.
+    assert page.evaluate("() => WebSocket.prototype.send.toString().includes('[native code]')")
     page.close()
 
 
