@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -409,3 +412,21 @@ def test_a_links_text_is_shown_as_typed_not_as_markdown():
     at = run_app({"surface": "custom", "f": "__import__(1)*$x$"})
     notice = at.warning[0].value
     assert r"\_\_import\_\_(1)\*\$x\$" in notice
+
+
+FIRST_PAGE_MODULES = """
+import sys
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file("app.py", default_timeout=300)
+at.run()
+assert not at.exception, at.exception
+print(sorted(m for m in ("sympy", "llvmlite.binding") if m in sys.modules))
+"""
+
+
+def test_a_first_page_does_not_load_sympy():
+    # SymPy (for typed formulas) took 0.3 s of a first page's server time, before its map.
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", FIRST_PAGE_MODULES], cwd=root, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "sympy" not in out.stdout.strip().splitlines()[-1]

@@ -24,7 +24,6 @@ from optviz.figures import (
     summary_rows,
     surface_3d_figure,
 )
-from optviz.formula import ALLOWED_TEXT, MAX_LENGTH
 from optviz.presets import nice_log_grid, surface_defaults
 from optviz.settings import (
     CUSTOM,
@@ -206,6 +205,10 @@ def hyperparameter_widget(oid: str, spec, disabled: bool = False):
 def custom_surface_inputs(sb) -> RaceSettings:
     """The formula box and view bounds. A formula that fails shows why, right there, and the
     race stays on the last surface that worked."""
+    # Imported here: optviz.formula brings in SymPy, 0.3 s that a first page spent on the
+    # server before its map, for a box shown only once "custom formula" is chosen.
+    from optviz.formula import ALLOWED_TEXT, MAX_LENGTH
+
     keep("formula")
     sb.text_input(
         "f(x, y) =", key="formula", on_change=on_surface_change, max_chars=MAX_LENGTH,
