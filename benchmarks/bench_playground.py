@@ -34,6 +34,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"
                  "--disable-component-update", "--disable-sync"]
 READY = """() => { const gd = document.querySelector('.js-plotly-plot');
     return gd && gd._fullData && gd._fullData.some(t => t.name === 'start'); }"""
+VIEWS = 5
+"""Warm first views (and baseline views) per run, each on a new server: the median of five."""
 TIMING_LOG = str(Path(tempfile.gettempdir()) / f"optviz-page-runs-{os.getpid()}.log")
 """The Playground appends each page run's server-side duration here (OPTVIZ_TIMING_LOG)."""
 RMSPROP_X = """() => { const gd = document.querySelector('.js-plotly-plot');
@@ -199,12 +201,12 @@ def main() -> None:
             time.sleep(1)
         progress("first views with the cache warm...")
         warm_views = []
-        for _ in range(3):
+        for _ in range(VIEWS):
             with serving(cache) as url:
                 warm_views.append(first_view(browser, url)[0])
         progress("baseline: a one-chart Streamlit page...")
         baseline_views = []
-        for _ in range(3):
+        for _ in range(VIEWS):
             with serving(cache, baseline_app) as url:
                 baseline_views.append(first_view(browser, url)[0])
         progress("slider changes in the browser...")
