@@ -36,13 +36,13 @@ def test_a_page_without_the_entry_script_is_left_alone():
     assert add_module(html, "PlotlyChart.abc.js") == html
 
 
-def serve(inner_messages, path="/", accept=b"text/html,*/*", method="GET"):
+def serve(inner_messages, accept=b"text/html,*/*", method="GET"):
     """Run the middleware around an app that answers with ``inner_messages``; returns what the
-    browser would receive and the request headers the app saw."""
+    browser would receive and the request (headers, extensions) the app saw."""
     seen, sent = {}, []
 
     async def app(scope, receive, send):
-        seen["headers"] = dict(scope["headers"])
+        seen["headers"], seen["extensions"] = dict(scope["headers"]), scope.get("extensions", {})
         for message in inner_messages:
             await send(message)
 
@@ -52,11 +52,17 @@ def serve(inner_messages, path="/", accept=b"text/html,*/*", method="GET"):
     scope = {
         "type": "http",
         "method": method,
-        "path": path,
-        "headers": [(b"accept", accept), (b"accept-encoding", b"gzip, br")],
+        "path": "/",
+        "headers": [
+            (b"accept", accept),
+            (b"accept-encoding", b"gzip, br"),
+            (b"if-none-match", b'"abc"'),
+            (b"if-modified-since", b"Tue, 01 Dec 2026 10:00:00 GMT"),
+        ],
+        "extensions": {"http.response.pathsend": {}, "http.response.trailers": {}},
     }
     asyncio.run(EvaluatePlotlyEarly(app)(scope, None, send))
-    return sent, seen["headers"]
+    return sent, seen
 
 
 def start(status=200, content_type=b"text/html; charset=utf-8", **extra):
@@ -64,34 +70,54 @@ def start(status=200, content_type=b"text/html; charset=utf-8", **extra):
     return {"type": "http.response.start", "status": status, "headers": headers}
 
 
+def body(data: bytes, more: bool = False) -> dict:
+    return {"type": "http.response.body", "body": data, "more_body": more}
+
+
 def test_the_page_in_two_pieces_goes_out_edited_in_one_with_its_new_length():
     half = len(INDEX) // 2
     sent, request = serve(
         [
-            start(content_length=str(len(INDEX)).encode(), etag=b'"abc"'),
-            {"type": "http.response.body", "body": INDEX[:half], "more_body": True},
-            {"type": "http.response.body", "body": INDEX[half:]},
+            start(
+                content_length=str(len(INDEX)).encode(), etag=b'"abc"', last_modified=b"Tue, 01 Dec 2026 10:00:00 GMT"
+            ),
+            body(INDEX[:half], more=True),
+            body(INDEX[half:]),
         ]
     )
-    assert b"accept-encoding" not in request  # asked uncompressed, so its text can be edited
+    # Asked for whole: uncompressed, never a 304 against a copy cached before the edit, not by path.
+    assert not {b"accept-encoding", b"if-none-match", b"if-modified-since"} & set(request["headers"])
+    assert "http.response.pathsend" not in request["extensions"] and "http.response.trailers" in request["extensions"]
     assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
-    body = sent[1]["body"]
-    assert body == add_module(INDEX, plotly_chunk()) and body != INDEX
+    page = sent[1]["body"]
+    loader = LOADER.format(src="./static/js/" + plotly_chunk()).encode()
+    assert page.count(loader) == 1 and page.replace(loader, b"") == INDEX
     headers = dict(sent[0]["headers"])
-    assert headers[b"content-length"] == str(len(body)).encode()
-    assert b"etag" not in headers  # it names the unedited file
+    assert headers[b"content-length"] == str(len(page)).encode()
+    assert b"etag" not in headers and b"last-modified" not in headers  # they describe the unedited file
     assert headers[b"content-type"] == b"text/html; charset=utf-8" and sent[0]["status"] == 200
 
 
+def test_other_html_pages_pass_through_unchanged_even_when_longer_than_the_page():
+    small = [start(), body(b"<html><head></head><body>hello</body></html>")]
+    assert serve(small)[0] == small
+    other = INDEX.replace(b"<title>Streamlit</title>", b"<title>Other</title>")  # same entry script
+    assert serve([start(), body(other)])[0] == [start(), body(other)]
+    long = [start(), *(body(INDEX[:4000], more=True) for _ in range(4)), body(b"</html>")]  # 16 kB in pieces
+    assert serve(long)[0] == long
+
+
 def test_assets_and_other_answers_pass_through_untouched():
-    js = [start(content_type=b"application/javascript"), {"type": "http.response.body", "body": b"export{}"}]
-    sent, request = serve(js, path="/static/js/index.js", accept=b"*/*")
-    assert sent == js and request[b"accept-encoding"] == b"gzip, br"
-    not_modified = [start(status=304), {"type": "http.response.body", "body": b""}]
+    js = [start(content_type=b"application/javascript"), body(b"export{}")]
+    sent, request = serve(js, accept=b"*/*")
+    assert sent == js and request["headers"][b"accept-encoding"] == b"gzip, br"
+    not_modified = [start(status=304), body(b"")]
     assert serve(not_modified)[0] == not_modified
-    compressed = [start(content_encoding=b"gzip"), {"type": "http.response.body", "body": b"\x1f\x8b..."}]
+    compressed = [start(content_encoding=b"gzip"), body(b"\x1f\x8b...")]
     assert serve(compressed)[0] == compressed
-    json_reply = [start(content_type=b"application/json"), {"type": "http.response.body", "body": b"{}"}]
+    json_reply = [start(content_type=b"application/json"), body(b"{}")]
     assert serve(json_reply)[0] == json_reply
-    posted = [start(), {"type": "http.response.body", "body": INDEX}]
-    assert serve(posted, method="POST")[0] == posted
+    for method in ("POST", "HEAD"):
+        answer = [start(content_length=str(len(INDEX)).encode()), body(INDEX if method == "POST" else b"")]
+        sent, request = serve(answer, method=method)
+        assert sent == answer and b"if-none-match" in request["headers"]

@@ -420,7 +420,7 @@ from streamlit.testing.v1 import AppTest
 at = AppTest.from_file("app.py", default_timeout=300)
 at.run()
 assert not at.exception, at.exception
-print(sorted(m for m in ("sympy", "llvmlite.binding") if m in sys.modules))
+print(sorted(m for m in ("sympy", "optviz.simulate") if m in sys.modules))
 """
 
 
@@ -429,4 +429,4 @@ def test_a_first_page_does_not_load_sympy():
     root = Path(__file__).resolve().parents[1]
     out = subprocess.run([sys.executable, "-c", FIRST_PAGE_MODULES], cwd=root, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert "sympy" not in out.stdout.strip().splitlines()[-1]
+    assert out.stdout.strip().splitlines()[-1] == "['optviz.simulate']"  # the page ran its race, without SymPy

@@ -43,7 +43,7 @@ LOADER = """<link rel="modulepreload" crossorigin href="{src}"><script>
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (...message) {{
     WebSocket.prototype.send = send;  /* the first message only; every message goes out as sent */
-    setTimeout(() => import("{src}"), 0);
+    setTimeout(() => import("{src}").catch(() => {{}}), 0);  /* failing, the chart imports it as before */
     return send.apply(this, message);
   }};
 }})();
@@ -63,41 +63,67 @@ def add_module(html: bytes, chunk: str) -> bytes:
 
 
 class EvaluatePlotlyEarly:
-    """ASGI middleware: Streamlit's HTML page gains a module script for its plotly chunk."""
+    """ASGI middleware: Streamlit's own HTML page goes out with :data:`LOADER` added.
+
+    Only a GET that accepts HTML is looked at, and only a 200 answer whose uncompressed body
+    is, byte for byte, Streamlit's installed ``index.html`` is edited (to a copy made once,
+    here). Any other answer passes through as it came: held back only while it is no longer
+    than that page, then sent on unchanged.
+    """
 
     def __init__(self, app) -> None:
         self.app = app
-        self.chunk = plotly_chunk()
+        chunk = plotly_chunk()
+        self.page = (STATIC_JS.parents[1] / "index.html").read_bytes()
+        self.edited = add_module(self.page, chunk) if chunk else self.page
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or self.chunk is None or scope["method"] != "GET":
-            await self.app(scope, receive, send)
+        navigation = any(k == b"accept" and b"text/html" in v for k, v in scope.get("headers", ()))
+        if scope["type"] != "http" or scope["method"] != "GET" or not navigation or self.edited == self.page:
+            await self.app(scope, receive, send)  # assets, API calls, websockets, HEAD: untouched
             return
-        headers = dict(scope["headers"])
-        if b"text/html" not in headers.get(b"accept", b""):  # not a page navigation: assets, API
-            await self.app(scope, receive, send)
-            return
-        # The page goes out uncompressed (it is 4 kB), so its text can be edited here.
-        scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k != b"accept-encoding"]}
-        start: dict | None = None
-        body: list[bytes] = []
+        # Asked for whole and uncompressed (the page is 8 kB), so its text can be compared and
+        # edited: no gzip, no 304 against a copy cached before the edit, no file sent by path.
+        dropped = (b"accept-encoding", b"if-none-match", b"if-modified-since")
+        scope = {
+            **scope,
+            "headers": [(k, v) for k, v in scope["headers"] if k not in dropped],
+            "extensions": {k: v for k, v in (scope.get("extensions") or {}).items() if k != "http.response.pathsend"},
+        }
+        held: list[dict] = []  # the start message, then body messages, while they may be the page
+        size = 0
 
         async def edit(message) -> None:
-            nonlocal start
+            nonlocal size
             if message["type"] == "http.response.start":
                 response = dict(message.get("headers", []))
-                html = b"text/html" in response.get(b"content-type", b"")
-                if message["status"] == 200 and html and b"content-encoding" not in response:
-                    start = message  # held back until the whole body is in
+                if (
+                    message["status"] == 200
+                    and b"text/html" in response.get(b"content-type", b"")
+                    and b"content-encoding" not in response
+                ):
+                    held.append(message)
                     return
-            elif start is not None and message["type"] == "http.response.body":
-                body.append(message.get("body", b""))
+            elif held and message["type"] == "http.response.body":
+                held.append(message)
+                size += len(message.get("body", b""))
+                if size > len(self.page):  # not the page: let it all go as it came
+                    for kept in held:
+                        await send(kept)
+                    held.clear()
+                    return
                 if message.get("more_body"):
                     return
-                page = add_module(b"".join(body), self.chunk)
-                kept = [(k, v) for k, v in start.get("headers", []) if k not in (b"content-length", b"etag")]
-                await send({**start, "headers": [*kept, (b"content-length", str(len(page)).encode())]})
-                await send({"type": "http.response.body", "body": page})
+                start, messages = held[0], held[1:]
+                held.clear()
+                if b"".join(m.get("body", b"") for m in messages) != self.page:
+                    for kept in (start, *messages):  # another page: as it came
+                        await send(kept)
+                    return
+                validators = (b"content-length", b"etag", b"last-modified")  # they describe the file
+                kept = [(k, v) for k, v in start.get("headers", []) if k not in validators]
+                await send({**start, "headers": [*kept, (b"content-length", str(len(self.edited)).encode())]})
+                await send({"type": "http.response.body", "body": self.edited})
                 return
             await send(message)
 

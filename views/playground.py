@@ -343,8 +343,8 @@ def main() -> None:
     map_slot = st.empty()
     if not race.WARM.is_set():
         # The kernels are still loading (after an install: compiling). An empty map holds the
-        # place, and the browser loads its chart library (4.7 MB of JavaScript, 1.5 s to
-        # evaluate here) meanwhile rather than once the race is drawn.
+        # place, and the browser loads its chart library (4.7 MB of JavaScript, about 0.7 s to
+        # evaluate on this project's machine) meanwhile rather than once the race is drawn.
         map_slot.plotly_chart(placeholder_figure("Preparing the race..."), theme=None, width="stretch")
     # First: reading the link may already run the optimizers (each surface's suggested lr).
     with st.spinner("Preparing the optimizers (compiling on the first visit after an install, about 20 s)..."):
