@@ -103,8 +103,8 @@ def warm_up(parallel: bool = False) -> None:
     processes, which this thread waits for without holding the GIL: the simulation (5 to 10
     s, by machine) and the contour grid (2 to 4 s) side by side, and, once the first page's
     kernels are ready, the batch kernel (10 to 25 s) that typed formulas and sweeps need
-    later. Compiled in this thread, numba held the GIL for the whole simulation compile, and the server's own threads (the first visitor's
-    session and page) crawled.
+    later. Compiled in this thread, numba held the GIL for the whole simulation compile, and
+    the server's own threads (the first visitor's session and page) crawled.
     """
     with _WARMING:
         if WARM.is_set():
@@ -163,6 +163,6 @@ _HELPER_WATCH = (
 """A compile helper's first lines: it ends itself once the process that started it is gone.
 
 Without this, a server stopped (or restarted) while a helper compiled left the helper
-running to its end, up to 25 s of a core on a slow machine, and a second server started meanwhile found no
-cache entry yet and started another. numba's compile calls into LLVM through ctypes, which
+running to its end, up to 25 s of a core on a slow machine, and a second server started
+meanwhile found no cache entry yet and started another. numba's compile calls into LLVM through ctypes, which
 lets the watching thread run."""

@@ -76,10 +76,11 @@ class EvaluatePlotlyEarly:
         chunk = plotly_chunk()
         self.page = (STATIC_JS.parents[1] / "index.html").read_bytes()
         self.edited = add_module(self.page, chunk) if chunk else self.page
+        self.active = self.edited != self.page  # False: this Streamlit has no chunk or entry to use
 
     async def __call__(self, scope, receive, send) -> None:
-        navigation = any(k == b"accept" and b"text/html" in v for k, v in scope.get("headers", ()))
-        if scope["type"] != "http" or scope["method"] != "GET" or not navigation or self.edited == self.page:
+        if not (self.active and scope["type"] == "http" and scope["method"] == "GET"
+                and any(k == b"accept" and b"text/html" in v for k, v in scope["headers"])):
             await self.app(scope, receive, send)  # assets, API calls, websockets, HEAD: untouched
             return
         # Asked for whole and uncompressed (the page is 8 kB), so its text can be compared and
