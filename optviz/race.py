@@ -91,13 +91,13 @@ WARM = threading.Event()
 _WARMING = threading.Lock()
 
 
-def warm_up(parallel: bool = False) -> None:
+def warm_up(parallel: bool = False) -> subprocess.Popen | None:
     """Run and draw the default race once, as a first page does; later calls return at once.
 
     This loads the compiled kernels (on the first run after an install, compiles them), the
     plotting and export modules, and the default surface's contour raster. ``serve.py`` calls
-    it in a background thread when the server starts, so the first visitor's page does not
-    wait for it; a page that arrives earlier waits here for that call to finish.
+    it in a background thread when the server starts with kernels missing from the cache; a
+    page that arrives meanwhile waits here for that call to finish.
 
     With ``parallel``, kernels missing from numba's on-disk cache are compiled in helper
     processes, which this thread waits for without holding the GIL: the simulation (5 to 10
@@ -105,10 +105,14 @@ def warm_up(parallel: bool = False) -> None:
     kernels are ready, the batch kernel (10 to 25 s) that typed formulas and sweeps need
     later. Compiled in this thread, numba held the GIL for the whole simulation compile, and
     the server's own threads (the first visitor's session and page) crawled.
+
+    Returns:
+        The batch kernel's helper process, still compiling, for the caller to wait for; None
+        if none was started.
     """
     with _WARMING:
         if WARM.is_set():
-            return
+            return None
         from . import export  # noqa: F401  (the page imports it; loading it here is the point)
         from .figures import distance_figure, loss_figure
         from .settings import from_query
@@ -124,12 +128,20 @@ def warm_up(parallel: bool = False) -> None:
         loss_figure(settings.surface_obj, runs).to_json()
         distance_figure(settings.surface_obj, runs).to_json()
         WARM.set()
-    if parallel:
-        # Niced: it runs while the first page is still being drawn, and nothing waits for it.
-        batch = _compile_elsewhere(_integrate_batch, "optviz.simulate_batch('quadratic', 'sgd', [[0.0, 0.0]], 2)",
-                                   nice=19)
-        if batch is not None:
-            threading.Thread(target=batch.wait, name="optviz-batch-compile", daemon=True).start()
+    if not parallel:
+        return None
+    # Niced: it runs while the first page is still being drawn, and no page waits for it.
+    return _compile_elsewhere(_integrate_batch, "optviz.simulate_batch('quadratic', 'sgd', [[0.0, 0.0]], 2)", nice=19)
+
+
+def kernel_index_files() -> list[str]:
+    """Paths of numba's cache index files for the kernels :func:`warm_up` loads or compiles
+    (the batch kernel's included), whether or not they exist yet; empty if numba's
+    internals moved."""
+    try:
+        return [kernel._cache._cache_file._index_path for kernel in (_integrate, evaluate_grid, _integrate_batch)]
+    except AttributeError:
+        return []
 
 
 def _compile_elsewhere(kernel, call: str, nice: int = 0) -> subprocess.Popen | None:

@@ -6,18 +6,13 @@ it). The server is started here on a free loopback port and stopped at the end.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
+from serving import serving
 
-ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -25,40 +20,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = free_port()
     log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    with open(log_path, "w") as log:
-        yield from _serve(port, log)
-
-
-def _serve(port: int, log):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError(f"streamlit did not start within 60 s; see {log.name}")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    with open(log_path, "w") as log, serving(log) as (url, _proc):
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -152,12 +118,18 @@ def test_click_on_the_map_moves_the_start(server, browser):
     before = trace(page, "start")
     grid = trace(page, "click to start here")
     target = (grid["x"][5 * 40 + 30], grid["y"][5 * 40 + 30])  # a grid point, away from the paths
-    xy = page.evaluate(
-        """([x, y]) => { const gd = document.querySelector('.js-plotly-plot');
-            const fl = gd._fullLayout, r = gd.getBoundingClientRect();
-            return [r.left + fl._size.l + fl.xaxis.l2p(x), r.top + fl._size.t + fl.yaxis.l2p(y)]; }""",
-        list(target),
-    )
+    xy = None
+    for _ in range(40):  # the chart is drawn again once it knows its width: click once it stays put
+        now = page.evaluate(
+            """([x, y]) => { const gd = document.querySelector('.js-plotly-plot');
+                const fl = gd._fullLayout, r = gd.getBoundingClientRect();
+                return [r.left + fl._size.l + fl.xaxis.l2p(x), r.top + fl._size.t + fl.yaxis.l2p(y)]; }""",
+            list(target),
+        )
+        if now == xy:
+            break
+        xy = now
+        page.wait_for_timeout(250)
     page.mouse.move(*xy)
     page.mouse.click(*xy)
     after = wait_for_change(page, "start", before)
