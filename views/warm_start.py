@@ -28,9 +28,11 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "optviz"
 
 
-def stamp_path(package: Path = PACKAGE) -> Path:
-    """Where the record for this checkout, numba cache folder and Python is kept."""
-    key = "\0".join([str(package), os.environ.get("NUMBA_CACHE_DIR", ""), sys.executable])
+def stamp_path(package: Path = PACKAGE, cache_dir: str | None = None) -> Path:
+    """Where the record for this checkout, numba cache folder (``NUMBA_CACHE_DIR`` unless
+    given) and Python is kept."""
+    cache_dir = os.environ.get("NUMBA_CACHE_DIR", "") if cache_dir is None else cache_dir
+    key = "\0".join([str(package), cache_dir, sys.executable])
     return Path(tempfile.gettempdir()) / f"optviz-kernels-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
 
 
@@ -62,10 +64,10 @@ def record(index_files: list[str], package: Path = PACKAGE) -> bool:
     return True
 
 
-def kernels_cached(package: Path = PACKAGE) -> bool:
+def kernels_cached(package: Path = PACKAGE, cache_dir: str | None = None) -> bool:
     """Whether the record says the kernels are cached for exactly what is installed now."""
     try:
-        saved = json.loads(stamp_path(package).read_text())
+        saved = json.loads(stamp_path(package, cache_dir).read_text())
         return fingerprint(list(saved["index_files"]), package) == saved["fingerprint"]
     except (OSError, ValueError, KeyError, TypeError):
         return False
