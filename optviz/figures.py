@@ -419,11 +419,14 @@ def _animation_controls(names: list[str], frame_ms: int) -> dict:
 
 
 def surface_3d_figure(surface: str | Surface, trajectories: Sequence[Trajectory], *, resolution: int = 80,
-                      camera: tuple[float, float] = (-60.0, 30.0), height: int = MAP_HEIGHT) -> go.Figure:
-    """The same race over the surface in 3D, seen from ``camera`` = (azimuth, elevation) in degrees.
+                      camera: tuple[float, float] = (-60.0, 30.0), view: dict | None = None,
+                      height: int = MAP_HEIGHT) -> go.Figure:
+    """The same race over the surface in 3D, seen from ``camera`` = (azimuth, elevation) in degrees,
+    or exactly as ``view`` (plotly's scene.camera: ``eye``, and optionally ``center`` and ``up``).
 
     The camera is set from Python because a changed figure remounts the chart in the browser
-    and forgets any rotation made there; a rerun that leaves the figure as it was keeps it.
+    and forgets any rotation made there; the Playground sends a rotation made with the mouse
+    back as ``view`` (views/camera_keeper.py).
     """
     surf = get_surface(surface)
     xs, ys, z = surface_grid(surf, resolution)
@@ -449,7 +452,7 @@ def surface_3d_figure(surface: str | Surface, trajectories: Sequence[Trajectory]
         height=height, margin=dict(l=0, r=0, t=30, b=0, autoexpand=True), uirevision="race-3d",
         scene=dict(xaxis=dict(title=dict(text="x")), yaxis=dict(title=dict(text="y")),
                    zaxis=dict(title=dict(text=z_title)), aspectmode="manual",
-                   aspectratio=dict(x=1, y=1, z=0.6), camera=dict(eye=_eye(*camera))),
+                   aspectratio=dict(x=1, y=1, z=0.6), camera=view or dict(eye=_eye(*camera))),
         legend=dict(orientation="h", y=1.02),
     ))
 
@@ -459,6 +462,32 @@ def _eye(azimuth: float, elevation: float, distance: float = 2.2) -> dict:
     az, el = math.radians(azimuth), math.radians(elevation)
     return dict(x=distance * math.cos(el) * math.cos(az), y=distance * math.cos(el) * math.sin(az),
                 z=distance * math.sin(el))
+
+
+def camera_angles(eye: dict) -> tuple[float, float, float]:
+    """(azimuth, elevation, distance) of plotly's scene.camera.eye, in degrees: the inverse of
+    the eye the 3D view is given for an azimuth and elevation."""
+    x, y, z = (float(eye[k]) for k in "xyz")
+    return math.degrees(math.atan2(y, x)), math.degrees(math.atan2(z, math.hypot(x, y))), math.sqrt(x * x + y * y + z * z)
+
+
+def scene_camera(reported) -> dict | None:
+    """A 3D camera as the browser reported it, made safe: plotly's scene.camera with only an
+    ``eye`` (required, not at the centre), ``center`` and ``up``, each x, y, z finite and
+    modest; None if it is not that."""
+    try:
+        camera = {}
+        for part in ("eye", "center", "up"):
+            if part in reported:
+                vector = {k: float(reported[part][k]) for k in "xyz"}
+                if not all(math.isfinite(v) and abs(v) <= 100 for v in vector.values()):
+                    return None
+                camera[part] = vector
+        if math.hypot(*camera["eye"].values()) < 1e-3:
+            return None
+        return camera
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return None
 
 
 def _gap(surface: Surface, t: Trajectory) -> tuple[np.ndarray, bool]:

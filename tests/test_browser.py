@@ -6,6 +6,7 @@ it). The server is started here on a free loopback port and stopped at the end.
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -136,6 +137,41 @@ def test_click_on_the_map_moves_the_start(server, browser):
     assert after["x"][0] == pytest.approx(target[0], abs=1e-6) and after["y"][0] == pytest.approx(target[1], abs=1e-6)
     adam = trace(page, "Adam")
     assert (adam["x"][0], adam["y"][0]) == pytest.approx(target, abs=1e-6)
+    page.close()
+
+
+SCENE_EYE = """() => { const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => g._fullLayout && g._fullLayout.scene && !g.__seen);
+    return gd ? gd._fullLayout.scene.camera.eye : null; }"""
+
+
+def test_a_3d_view_turned_with_the_mouse_stays_turned_when_a_setting_changes(server, browser):
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.goto(server + "/?optimizers=adam,rmsprop&view=3d")
+    page.wait_for_function(f"() => ({SCENE_EYE})() !== null", timeout=120_000)
+    page.wait_for_timeout(1000)
+    start = page.evaluate(SCENE_EYE)
+    box = page.locator(".js-plotly-plot").first.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 11):
+        page.mouse.move(x + 20 * i, y + 5 * i)
+    page.mouse.up()
+    turned = page.evaluate(SCENE_EYE)
+    assert math.dist(turned.values(), start.values()) > 0.5
+    # The sliders (and the link) follow the mouse, in whole degrees.
+    azimuth = round(math.degrees(math.atan2(turned["y"], turned["x"])))
+    elevation = min(max(round(math.degrees(math.atan2(turned["z"], math.hypot(turned["x"], turned["y"])))), 0), 90)
+    page.wait_for_url(f"**camera={azimuth}.0%2C{elevation}.0**", timeout=15_000)
+    # A changed setting draws a new chart; it is seen from where the mouse left the old one.
+    page.evaluate("() => document.querySelectorAll('.js-plotly-plot').forEach(g => { g.__seen = true; })")
+    steps = page.get_by_role("slider", name="Steps")
+    steps.focus()
+    steps.press("ArrowLeft")
+    page.wait_for_function(f"() => ({SCENE_EYE})() !== null", timeout=30_000)
+    redrawn = page.evaluate(SCENE_EYE)
+    assert redrawn == pytest.approx(turned, abs=1e-9)
+    assert "steps=299" in page.url
     page.close()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 
 import numpy as np
 import plotly.graph_objects as go
@@ -14,10 +15,12 @@ from optviz.figures import (
     CLICK_TRACE,
     COLORS,
     LOG_FLOOR,
+    camera_angles,
     distance_figure,
     frame_steps,
     loss_figure,
     race_figure,
+    scene_camera,
     summary_markdown,
     summary_rows,
     surface_3d_figure,
@@ -249,3 +252,33 @@ def test_summary_markdown_rounds_numbers_and_escapes_pipes():
     table = summary_markdown([{"optimizer": "A|B", "final loss": 0.000123456789, "steps": 7}])
     assert table == "| optimizer | final loss | steps |\n|---|---|---|\n| A\\|B | 0.0001235 | 7 |"
     assert summary_markdown([]) == ""
+
+
+def test_camera_angles_read_back_an_eye_worked_out_by_hand():
+    # azimuth 30, elevation 45, distance 2: x = 2 cos45 cos30, y = 2 cos45 sin30, z = 2 sin45
+    eye = {"x": 2 * math.sqrt(0.5) * math.sqrt(3) / 2, "y": 2 * math.sqrt(0.5) / 2, "z": 2 * math.sqrt(0.5)}
+    assert camera_angles(eye) == pytest.approx((30.0, 45.0, 2.0))
+    assert camera_angles({"x": -1.0, "y": 0.0, "z": 0.0}) == pytest.approx((180.0, 0.0, 1.0))
+    assert camera_angles({"x": 0.0, "y": -3.0, "z": -3.0}) == pytest.approx((-90.0, -45.0, 3 * math.sqrt(2)))
+
+
+def test_a_reported_camera_is_checked_before_it_is_drawn():
+    good = {"eye": {"x": 1, "y": 2, "z": 0.5}, "center": {"x": 0, "y": 0, "z": 0}, "up": {"x": 0, "y": 0, "z": 1},
+            "projection": {"type": "<script>"}}
+    assert scene_camera(good) == {"eye": {"x": 1.0, "y": 2.0, "z": 0.5}, "center": {"x": 0.0, "y": 0.0, "z": 0.0},
+                                  "up": {"x": 0.0, "y": 0.0, "z": 1.0}}
+    assert scene_camera({"eye": {"x": "1.5", "y": 0, "z": 0}}) == {"eye": {"x": 1.5, "y": 0.0, "z": 0.0}}
+    for bad in (None, "camera", 3, [], {}, {"center": {"x": 0, "y": 0, "z": 0}}, {"eye": {"x": 1, "y": 2}},
+                {"eye": {"x": float("nan"), "y": 0, "z": 1}}, {"eye": {"x": float("inf"), "y": 0, "z": 1}},
+                {"eye": {"x": 1e9, "y": 0, "z": 1}}, {"eye": {"x": 0, "y": 0, "z": 0}}, {"eye": {"x": "a", "y": 0, "z": 1}},
+                {"eye": [1, 2, 3]}, {"eye": {"x": 1, "y": 0, "z": 1}, "up": {"x": None, "y": 0, "z": 1}}):
+        assert scene_camera(bad) is None, bad
+
+
+def test_the_3d_view_is_drawn_from_a_camera_given_exactly():
+    camera = {"eye": {"x": 0.3, "y": -1.9, "z": 0.8}, "center": {"x": 0.1, "y": 0.0, "z": -0.2}}
+    run = optviz.simulate("quadratic", "adam", steps=20)
+    given = surface_3d_figure("quadratic", [run], camera=(10.0, 20.0), view=camera).to_dict()
+    assert given["layout"]["scene"]["camera"] == camera
+    angles = surface_3d_figure("quadratic", [run], camera=(90.0, 0.0)).to_dict()
+    assert angles["layout"]["scene"]["camera"]["eye"] == pytest.approx({"x": 0.0, "y": 2.2, "z": 0.0}, abs=1e-12)

@@ -17,9 +17,11 @@ from optviz import OPTIMIZERS, SURFACES, Trajectory, export, race
 from optviz.figures import (
     CLICK_TRACE,
     COLORS,
+    camera_angles,
     distance_figure,
     loss_figure,
     placeholder_figure,
+    scene_camera,
     summary_markdown,
     summary_rows,
     surface_3d_figure,
@@ -37,6 +39,7 @@ from optviz.settings import (
     to_query,
     with_params,
 )
+from views import camera_keeper
 
 STORE = "_values"  # key -> value for every setting, kept even while its widget is not shown
 MAP_KEY = "race_map"
@@ -169,6 +172,29 @@ def apply_map_click() -> None:
     for key, value in (("start_x", x), ("start_y", y)):
         remember(key, value)
         st.session_state[key] = value
+
+
+def on_camera_change() -> None:
+    """The 3D view was turned or zoomed with the mouse: its sliders follow, and the next figure
+    is drawn from exactly that camera while they stay there."""
+    try:
+        camera = scene_camera(st.session_state[camera_keeper.KEY]["camera"])
+    except (KeyError, TypeError):
+        camera = None
+    if camera is None:
+        return  # not a camera (the browser's word is checked, not trusted): keep the view as it is
+    azimuth, elevation, _ = camera_angles(camera["eye"])
+    angles = (float(round(azimuth)), float(min(max(round(elevation), 0), 90)))
+    for key, value in zip(("camera_az", "camera_el"), angles, strict=True):
+        remember(key, value)
+        st.session_state[key] = value
+    st.session_state["_camera_view"] = {"angles": angles, "camera": camera}
+
+
+def mouse_camera(settings: RaceSettings) -> dict | None:
+    """The camera last set with the mouse, if the sliders still say where it was."""
+    view = st.session_state.get("_camera_view")
+    return view["camera"] if view and tuple(view["angles"]) == tuple(settings.camera) else None
 
 
 def with_value(options: list[float], key: str) -> list[float]:
@@ -310,8 +336,9 @@ def sidebar() -> RaceSettings:
         ca, ce = sb.columns(2)
         keep("camera_az")
         keep("camera_el")
-        remember("camera_az", ca.slider("Azimuth", -180.0, 180.0, key="camera_az", step=5.0))
-        remember("camera_el", ce.slider("Elevation", 0.0, 90.0, key="camera_el", step=5.0))
+        remember("camera_az", ca.slider("Azimuth", -180.0, 180.0, key="camera_az", step=1.0,
+                                        help="Or turn the view with the mouse."))
+        remember("camera_el", ce.slider("Elevation", 0.0, 90.0, key="camera_el", step=1.0))
     camera = (float(st.session_state[STORE]["camera_az"]), float(st.session_state[STORE]["camera_el"]))
 
     settings = RaceSettings(
@@ -389,8 +416,10 @@ def main() -> None:
         header.error(f"{OPTIMIZERS[oid].name} could not run: {literal(message)}")
 
     if settings.view_3d:
-        map_slot.plotly_chart(surface_3d_figure(surf, runs, camera=settings.camera), key="race_3d",
-                              width="stretch", theme=None)
+        with map_slot.container():
+            st.plotly_chart(surface_3d_figure(surf, runs, camera=settings.camera, view=mouse_camera(settings)),
+                            key="race_3d", width="stretch", theme=None)
+            camera_keeper.keep_camera(on_camera_change)
     elif settings != early:
         if early is not None:  # the sidebar disagrees with the link it was loaded from
             st.session_state["_early_map_missed"] = True  # (tests/test_playground_app.py checks this)
