@@ -168,8 +168,13 @@ def test_a_3d_view_turned_with_the_mouse_stays_turned_when_a_setting_changes(ser
     steps = page.get_by_role("slider", name="Steps")
     steps.focus()
     steps.press("ArrowLeft")
-    page.wait_for_function(f"() => ({SCENE_EYE})() !== null", timeout=30_000)
-    redrawn = page.evaluate(SCENE_EYE)
+    redrawn, deadline = None, time.monotonic() + 30
+    while time.monotonic() < deadline:  # the new chart, once it has been drawn and stays
+        now = page.evaluate(SCENE_EYE)
+        if now is not None and now == redrawn:
+            break
+        redrawn = now
+        page.wait_for_timeout(250)
     assert redrawn == pytest.approx(turned, abs=1e-9)
     assert "steps=299" in page.url
     page.close()
