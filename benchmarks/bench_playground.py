@@ -190,35 +190,37 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
         baseline_app = Path(folder) / "baseline.py"
         baseline_app.write_text(BASELINE_APP)
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        with serving(cache) as url:
-            cold, spinner = first_view(browser, url)
-            # A fresh install's server goes on to compile the batch kernel in a helper process
-            # (optviz.race.warm_up), then records that every kernel is cached (views.warm_start):
-            # let it finish, so the warm views below start as a server started later would.
-            deadline = time.monotonic() + 300
-            while not warm_start.kernels_cached(cache_dir=cache):
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the server did not finish compiling and record it within 300 s")
-                time.sleep(1)
-        progress("first views with the cache warm...")
-        warm_views = []
-        for _ in range(VIEWS):
+        try:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             with serving(cache) as url:
-                warm_views.append(first_view(browser, url)[0])
-        progress("baseline: a one-chart Streamlit page...")
-        baseline_views = []
-        for _ in range(VIEWS):
+                cold, spinner = first_view(browser, url)
+                # A fresh install's server goes on to compile the batch kernel in a helper process
+                # (optviz.race.warm_up), then records that every kernel is cached (views.warm_start):
+                # let it finish, so the warm views below start as a server started later would.
+                deadline = time.monotonic() + 300
+                while not warm_start.kernels_cached(cache_dir=cache):
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("the server did not finish compiling and record it within 300 s")
+                    time.sleep(1)
+            progress("first views with the cache warm...")
+            warm_views = []
+            for _ in range(VIEWS):
+                with serving(cache) as url:
+                    warm_views.append(first_view(browser, url)[0])
+            progress("baseline: a one-chart Streamlit page...")
+            baseline_views = []
+            for _ in range(VIEWS):
+                with serving(cache, baseline_app) as url:
+                    baseline_views.append(first_view(browser, url)[0])
+            progress("slider changes in the browser...")
+            with serving(cache) as url:
+                browser_change, server_run = slider_in_browser(browser, url)
+            progress("baseline: slider changes on a one-chart page...")
             with serving(cache, baseline_app) as url:
-                baseline_views.append(first_view(browser, url)[0])
-        progress("slider changes in the browser...")
-        with serving(cache) as url:
-            browser_change, server_run = slider_in_browser(browser, url)
-        progress("baseline: slider changes on a one-chart page...")
-        with serving(cache, baseline_app) as url:
-            baseline_change, _ = slider_in_browser(browser, url, baseline=True)
-        browser.close()
-        warm_start.stamp_path(cache_dir=cache).unlink(missing_ok=True)  # the record of a cache now gone
+                baseline_change, _ = slider_in_browser(browser, url, baseline=True)
+            browser.close()
+        finally:
+            warm_start.stamp_path(cache_dir=cache).unlink(missing_ok=True)  # the record of a cache now gone
     warm = statistics.median(warm_views)
     baseline = statistics.median(baseline_views)
     rows = [

@@ -464,17 +464,28 @@ def _eye(azimuth: float, elevation: float, distance: float = 2.2) -> dict:
                 z=distance * math.sin(el))
 
 
-def camera_angles(eye: dict) -> tuple[float, float, float]:
-    """(azimuth, elevation, distance) of plotly's scene.camera.eye, in degrees: the inverse of
-    the eye the 3D view is given for an azimuth and elevation."""
-    x, y, z = (float(eye[k]) for k in "xyz")
+def camera_angles(camera: dict) -> tuple[float, float, float]:
+    """(azimuth, elevation, distance) of plotly's scene.camera, in degrees: where its ``eye``
+    is as seen from its ``center`` (the origin if absent). The inverse of the eye the 3D view
+    is given for an azimuth and elevation."""
+    centre = camera.get("center") or {"x": 0.0, "y": 0.0, "z": 0.0}
+    x, y, z = (float(camera["eye"][k]) - float(centre[k]) for k in "xyz")
     return math.degrees(math.atan2(y, x)), math.degrees(math.atan2(z, math.hypot(x, y))), math.sqrt(x * x + y * y + z * z)
+
+
+def turned_camera(camera: dict, azimuth: float, elevation: float) -> dict:
+    """``camera`` (plotly's scene.camera) turned to look from this azimuth and elevation, at
+    the same distance from the same centre: what the sliders do to a view zoomed or panned
+    with the mouse."""
+    centre = camera.get("center") or {"x": 0.0, "y": 0.0, "z": 0.0}
+    eye = _eye(azimuth, elevation, camera_angles(camera)[2])
+    return {**camera, "eye": {k: eye[k] + centre[k] for k in "xyz"}}
 
 
 def scene_camera(reported) -> dict | None:
     """A 3D camera as the browser reported it, made safe: plotly's scene.camera with only an
-    ``eye`` (required, not at the centre), ``center`` and ``up``, each x, y, z finite and
-    modest; None if it is not that."""
+    ``eye`` (required), ``center`` and ``up``, each x, y, z finite and modest, the eye away
+    from the centre and the up vector not zero; None if it is not that."""
     try:
         camera = {}
         for part in ("eye", "center", "up"):
@@ -483,10 +494,13 @@ def scene_camera(reported) -> dict | None:
                 if not all(math.isfinite(v) and abs(v) <= 100 for v in vector.values()):
                     return None
                 camera[part] = vector
-        if math.hypot(*camera["eye"].values()) < 1e-3:
+        centre = camera.get("center", {"x": 0.0, "y": 0.0, "z": 0.0})
+        if math.dist(camera["eye"].values(), centre.values()) < 1e-3:
+            return None
+        if "up" in camera and math.hypot(*camera["up"].values()) < 1e-6:
             return None
         return camera
-    except (TypeError, KeyError, ValueError, AttributeError):
+    except (TypeError, KeyError, ValueError, AttributeError, ArithmeticError):
         return None
 
 

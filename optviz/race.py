@@ -96,66 +96,76 @@ def warm_up(parallel: bool = False) -> subprocess.Popen | None:
 
     This loads the compiled kernels (on the first run after an install, compiles them), the
     plotting and export modules, and the default surface's contour raster. ``serve.py`` calls
-    it in a background thread when the server starts with kernels missing from the cache; a
-    page that arrives meanwhile waits here for that call to finish.
+    it in a background thread as the server starts, unless the kernels are recorded as cached
+    (views/warm_start.py); a page that arrives meanwhile waits here for that call to finish.
 
-    With ``parallel``, kernels missing from numba's on-disk cache are compiled in helper
-    processes, which this thread waits for without holding the GIL: the simulation (5 to 10
-    s, by machine) and the contour grid (2 to 4 s) side by side, and, once the first page's
-    kernels are ready, the batch kernel (10 to 25 s) that typed formulas and sweeps need
-    later. Compiled in this thread, numba held the GIL for the whole simulation compile, and
-    the server's own threads (the first visitor's session and page) crawled.
+    With ``parallel``, kernels missing from numba's on-disk cache (or stale there) are compiled
+    in helper processes, which this thread waits for without holding the GIL: the simulation
+    (5 to 10 s, by machine) and the contour grid (2 to 4 s) side by side; then, whoever warmed
+    the process up, the batch kernel (10 to 25 s) that typed formulas and sweeps need later.
+    Compiled in this thread, numba held the GIL for the whole simulation compile, and the
+    server's own threads (the first visitor's session and page) crawled.
 
     Returns:
         The batch kernel's helper process, still compiling, for the caller to wait for; None
         if none was started.
     """
     with _WARMING:
-        if WARM.is_set():
-            return None
-        from . import export  # noqa: F401  (the page imports it; loading it here is the point)
-        from .figures import distance_figure, loss_figure
-        from .settings import from_query
-
-        if parallel:
-            helpers = [_compile_elsewhere(_integrate, "optviz.simulate('quadratic', 'sgd', steps=2)"),
-                       _compile_elsewhere(evaluate_grid, "optviz.surface_grid('quadratic', 4)", nice=5)]
-            for helper in filter(None, helpers):
-                helper.wait()  # then the calls below load the kernels from the cache
-        settings = from_query({})  # runs the optimizers: each surface's suggested learning rates
-        runs, _ = run_race(settings)
-        race_map(settings, runs).to_json()
-        loss_figure(settings.surface_obj, runs).to_json()
-        distance_figure(settings.surface_obj, runs).to_json()
-        WARM.set()
+        if not WARM.is_set():
+            _warm_up_here(parallel)
+            WARM.set()
     if not parallel:
         return None
     # Niced: it runs while the first page is still being drawn, and no page waits for it.
     return _compile_elsewhere(_integrate_batch, "optviz.simulate_batch('quadratic', 'sgd', [[0.0, 0.0]], 2)", nice=19)
 
 
-def kernel_index_files() -> list[str]:
-    """Paths of numba's cache index files for the kernels :func:`warm_up` loads or compiles
-    (the batch kernel's included), whether or not they exist yet; empty if numba's
-    internals moved."""
-    try:
-        return [kernel._cache._cache_file._index_path for kernel in (_integrate, evaluate_grid, _integrate_batch)]
-    except AttributeError:
+def _warm_up_here(parallel: bool) -> None:
+    from . import export  # noqa: F401  (the page imports it; loading it here is the point)
+    from .figures import distance_figure, loss_figure
+    from .settings import from_query
+
+    if parallel:
+        helpers = [_compile_elsewhere(_integrate, "optviz.simulate('quadratic', 'sgd', steps=2)"),
+                   _compile_elsewhere(evaluate_grid, "optviz.surface_grid('quadratic', 4)", nice=5)]
+        for helper in filter(None, helpers):
+            helper.wait()  # then the calls below load the kernels from the cache
+    settings = from_query({})  # runs the optimizers: each surface's suggested learning rates
+    runs, _ = run_race(settings)
+    race_map(settings, runs).to_json()
+    loss_figure(settings.surface_obj, runs).to_json()
+    distance_figure(settings.surface_obj, runs).to_json()
+
+
+WARMED_KERNELS = (_integrate, evaluate_grid, _integrate_batch)
+"""The kernels :func:`warm_up` loads or compiles: the first page's two, and the batch kernel."""
+
+
+def cached_kernel_index_files() -> list[str]:
+    """Paths of numba's cache index files for :data:`WARMED_KERNELS` if every one of them
+    holds a fresh entry (numba's own test: its version, and the source file's stamp); else
+    an empty list. Reading an index takes well under a millisecond."""
+    if not all(_cached(kernel) for kernel in WARMED_KERNELS):
         return []
+    return [kernel._cache._cache_file._index_path for kernel in WARMED_KERNELS]
+
+
+def _cached(kernel) -> bool | None:
+    """Whether numba's on-disk cache has a fresh entry for ``kernel``; None if numba's
+    internals moved (then nothing is compiled elsewhere, and numba compiles on first use)."""
+    try:
+        return bool(kernel._cache._cache_file._load_index())
+    except AttributeError:
+        return None
+    except Exception:  # an unreadable index: numba itself would compile again
+        return False
 
 
 def _compile_elsewhere(kernel, call: str, nice: int = 0) -> subprocess.Popen | None:
     """Start a process that compiles ``kernel`` into numba's on-disk cache by running
     ``optviz.<call>`` (at CPU priority ``nice``: 0 as this process, up to 19, lowest); None
-    if the cache already has an entry for it.
-
-    A stale entry (the source changed since) is not detected here: numba then recompiles it
-    in this process on first use, as it would without the helper.
-    """
-    try:
-        if os.path.exists(kernel._cache._cache_file._index_path):  # numba's cache index file
-            return None
-    except AttributeError:  # numba's internals moved: compile here, on first use
+    if the cache already has a fresh entry for it (or numba's internals moved)."""
+    if _cached(kernel) is not False:
         return None
     package_parent = str(Path(__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}

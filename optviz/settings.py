@@ -215,11 +215,11 @@ def from_query(query: Mapping[str, str | list[str]]) -> RaceSettings:
     if "camera" in q:
         try:
             azimuth, elevation = (_number(part) for part in q["camera"].split(","))
-            if not (-180 <= azimuth <= 180 and 0 <= elevation <= 90):
+            if not (-180 <= azimuth <= 180 and -90 <= elevation <= 90):
                 raise ValueError
             settings = replace(settings, camera=(azimuth, elevation))
         except ValueError:
-            ignore("camera", "expected azimuth,elevation in degrees, from -180 to 180 and 0 to 90")
+            ignore("camera", "expected azimuth,elevation in degrees, from -180 to 180 and -90 to 90")
 
     params: dict[str, dict[str, float | bool]] = {}
     known_keys = {"surface", "f", "bounds", "optimizers", "start", "steps", "noise", "seed", "lr", "speed", "view",

@@ -58,6 +58,18 @@ def trace(page: Page, name: str) -> dict:
     )
 
 
+def settled(page: Page, script: str, arg=None, timeout_s: float = 60):
+    """What ``script`` returns once it is not null and the same twice, 250 ms apart."""
+    last, deadline = None, time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        now = page.evaluate(script, arg)
+        if now is not None and now == last:
+            return now
+        last = now
+        page.wait_for_timeout(250)
+    raise AssertionError(f"no settled value within {timeout_s} s (last: {last!r})")
+
+
 def wait_for_change(page: Page, name: str, before: dict, timeout_ms: int = 15_000) -> dict:
     deadline = time.monotonic() + timeout_ms / 1000
     while time.monotonic() < deadline:
@@ -119,18 +131,13 @@ def test_click_on_the_map_moves_the_start(server, browser):
     before = trace(page, "start")
     grid = trace(page, "click to start here")
     target = (grid["x"][5 * 40 + 30], grid["y"][5 * 40 + 30])  # a grid point, away from the paths
-    xy = None
-    for _ in range(40):  # the chart is drawn again once it knows its width: click once it stays put
-        now = page.evaluate(
-            """([x, y]) => { const gd = document.querySelector('.js-plotly-plot');
-                const fl = gd._fullLayout, r = gd.getBoundingClientRect();
-                return [r.left + fl._size.l + fl.xaxis.l2p(x), r.top + fl._size.t + fl.yaxis.l2p(y)]; }""",
-            list(target),
-        )
-        if now == xy:
-            break
-        xy = now
-        page.wait_for_timeout(250)
+    xy = settled(  # the chart is drawn again once it knows its width: click once it stays put
+        page,
+        """([x, y]) => { const gd = document.querySelector('.js-plotly-plot');
+            const fl = gd._fullLayout, r = gd.getBoundingClientRect();
+            return [r.left + fl._size.l + fl.xaxis.l2p(x), r.top + fl._size.t + fl.yaxis.l2p(y)]; }""",
+        list(target),
+    )
     page.mouse.move(*xy)
     page.mouse.click(*xy)
     after = wait_for_change(page, "start", before)
@@ -140,16 +147,17 @@ def test_click_on_the_map_moves_the_start(server, browser):
     page.close()
 
 
-SCENE_EYE = """() => { const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => g._fullLayout && g._fullLayout.scene && !g.__seen);
+SCENE_EYE = """(points) => { const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g =>
+        g._fullLayout && g._fullLayout.scene && g._fullData && g._fullData.some(t => t.type === 'scatter3d' && t.x.length === points));
     return gd ? gd._fullLayout.scene.camera.eye : null; }"""
+"""The camera eye of the 3D chart whose paths have ``points`` points (one more than the steps)."""
 
 
 def test_a_3d_view_turned_with_the_mouse_stays_turned_when_a_setting_changes(server, browser):
     page = browser.new_page(viewport={"width": 1500, "height": 1000})
     page.goto(server + "/?optimizers=adam,rmsprop&view=3d")
-    page.wait_for_function(f"() => ({SCENE_EYE})() !== null", timeout=120_000)
-    page.wait_for_timeout(1000)
-    start = page.evaluate(SCENE_EYE)
+    start = settled(page, SCENE_EYE, 301)
+    page.wait_for_selector(".js-plotly-plot[data-camera-kept]", state="attached", timeout=30_000)
     box = page.locator(".js-plotly-plot").first.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
@@ -157,26 +165,18 @@ def test_a_3d_view_turned_with_the_mouse_stays_turned_when_a_setting_changes(ser
     for i in range(1, 11):
         page.mouse.move(x + 20 * i, y + 5 * i)
     page.mouse.up()
-    turned = page.evaluate(SCENE_EYE)
+    turned = page.evaluate(SCENE_EYE, 301)
     assert math.dist(turned.values(), start.values()) > 0.5
     # The sliders (and the link) follow the mouse, in whole degrees.
     azimuth = round(math.degrees(math.atan2(turned["y"], turned["x"])))
-    elevation = min(max(round(math.degrees(math.atan2(turned["z"], math.hypot(turned["x"], turned["y"])))), 0), 90)
+    elevation = round(math.degrees(math.atan2(turned["z"], math.hypot(turned["x"], turned["y"]))))
     page.wait_for_url(f"**camera={azimuth}.0%2C{elevation}.0**", timeout=15_000)
     # A changed setting draws a new chart; it is seen from where the mouse left the old one.
-    page.evaluate("() => document.querySelectorAll('.js-plotly-plot').forEach(g => { g.__seen = true; })")
     steps = page.get_by_role("slider", name="Steps")
     steps.focus()
     steps.press("ArrowLeft")
-    redrawn, deadline = None, time.monotonic() + 30
-    while time.monotonic() < deadline:  # the new chart, once it has been drawn and stays
-        now = page.evaluate(SCENE_EYE)
-        if now is not None and now == redrawn:
-            break
-        redrawn = now
-        page.wait_for_timeout(250)
+    redrawn = settled(page, SCENE_EYE, 300)  # the chart of the 299-step race
     assert redrawn == pytest.approx(turned, abs=1e-9)
-    assert "steps=299" in page.url
     page.close()
 
 

@@ -24,6 +24,7 @@ from optviz.figures import (
     summary_markdown,
     summary_rows,
     surface_3d_figure,
+    turned_camera,
 )
 from optviz.raster import contour_bands, contour_rgb
 from optviz.settings import from_query
@@ -257,9 +258,19 @@ def test_summary_markdown_rounds_numbers_and_escapes_pipes():
 def test_camera_angles_read_back_an_eye_worked_out_by_hand():
     # azimuth 30, elevation 45, distance 2: x = 2 cos45 cos30, y = 2 cos45 sin30, z = 2 sin45
     eye = {"x": 2 * math.sqrt(0.5) * math.sqrt(3) / 2, "y": 2 * math.sqrt(0.5) / 2, "z": 2 * math.sqrt(0.5)}
-    assert camera_angles(eye) == pytest.approx((30.0, 45.0, 2.0))
-    assert camera_angles({"x": -1.0, "y": 0.0, "z": 0.0}) == pytest.approx((180.0, 0.0, 1.0))
-    assert camera_angles({"x": 0.0, "y": -3.0, "z": -3.0}) == pytest.approx((-90.0, -45.0, 3 * math.sqrt(2)))
+    assert camera_angles({"eye": eye}) == pytest.approx((30.0, 45.0, 2.0))
+    assert camera_angles({"eye": {"x": -1.0, "y": 0.0, "z": 0.0}}) == pytest.approx((180.0, 0.0, 1.0))
+    assert camera_angles({"eye": {"x": 0.0, "y": -3.0, "z": -3.0}}) == pytest.approx((-90.0, -45.0, 3 * math.sqrt(2)))
+    # seen from a panned centre: the eye 1 above and 1 along -x of (2, 1, 0)
+    panned = {"eye": {"x": 1.0, "y": 1.0, "z": 1.0}, "center": {"x": 2.0, "y": 1.0, "z": 0.0}}
+    assert camera_angles(panned) == pytest.approx((180.0, 45.0, math.sqrt(2)))
+
+
+def test_a_turned_camera_keeps_its_distance_and_centre():
+    panned = {"eye": {"x": 1.0, "y": 1.0, "z": 1.0}, "center": {"x": 2.0, "y": 1.0, "z": 0.0}, "up": {"x": 0, "y": 0, "z": 1}}
+    turned = turned_camera(panned, 90.0, 0.0)  # now from +y, level: centre + (0, sqrt 2, 0)
+    assert turned["eye"] == pytest.approx({"x": 2.0, "y": 1.0 + math.sqrt(2), "z": 0.0}, abs=1e-12)
+    assert turned["center"] == panned["center"] and turned["up"] == panned["up"]
 
 
 def test_a_reported_camera_is_checked_before_it_is_drawn():
@@ -271,7 +282,9 @@ def test_a_reported_camera_is_checked_before_it_is_drawn():
     for bad in (None, "camera", 3, [], {}, {"center": {"x": 0, "y": 0, "z": 0}}, {"eye": {"x": 1, "y": 2}},
                 {"eye": {"x": float("nan"), "y": 0, "z": 1}}, {"eye": {"x": float("inf"), "y": 0, "z": 1}},
                 {"eye": {"x": 1e9, "y": 0, "z": 1}}, {"eye": {"x": 0, "y": 0, "z": 0}}, {"eye": {"x": "a", "y": 0, "z": 1}},
-                {"eye": [1, 2, 3]}, {"eye": {"x": 1, "y": 0, "z": 1}, "up": {"x": None, "y": 0, "z": 1}}):
+                {"eye": [1, 2, 3]}, {"eye": {"x": 1, "y": 0, "z": 1}, "up": {"x": None, "y": 0, "z": 1}},
+                {"eye": {"x": 10**400, "y": 0, "z": 1}}, {"eye": {"x": 1, "y": 0, "z": 1}, "up": {"x": 0, "y": 0, "z": 0}},
+                {"eye": {"x": 1, "y": 2, "z": 3}, "center": {"x": 1, "y": 2, "z": 3}}):
         assert scene_camera(bad) is None, bad
 
 

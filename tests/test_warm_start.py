@@ -15,8 +15,9 @@ from views import warm_start
 
 
 @pytest.fixture
-def package(tmp_path):
-    """A stand-in package folder and two index files; its record is removed afterwards."""
+def package(tmp_path, monkeypatch):
+    """A stand-in package folder, two index files and a record folder of their own."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     pkg = tmp_path / "optviz"
     pkg.mkdir()
     (pkg / "simulate.py").write_text("x = 1\n")
@@ -24,8 +25,17 @@ def package(tmp_path):
     indexes = [tmp_path / "a.nbi", tmp_path / "b.nbi"]
     for f in indexes:
         f.write_bytes(b"index")
-    yield pkg, [str(f) for f in indexes]
-    warm_start.stamp_path(pkg).unlink(missing_ok=True)
+    return pkg, [str(f) for f in indexes]
+
+
+@pytest.fixture
+def cached_kernels() -> list[str]:
+    """Every kernel serve.py warms up, in numba's cache (as after a first server start)."""
+    race.warm_up()
+    optviz.simulate_batch("quadratic", "sgd", [[0.0, 0.0]], 2)
+    files = race.cached_kernel_index_files()
+    assert len(files) == 3
+    return files
 
 
 def test_nothing_recorded_means_warm_up(package):
@@ -36,7 +46,8 @@ def test_nothing_recorded_means_warm_up(package):
 
 def test_a_record_is_found_and_goes_stale_when_an_index_file_goes(package):
     pkg, indexes = package
-    assert warm_start.record(indexes, pkg) is True
+    assert warm_start.record(indexes, warm_start.sources_digest(pkg), pkg) is True
+    assert warm_start.stamp_path(pkg).parent == Path(warm_start.record_folder())
     assert warm_start.kernels_cached(pkg) is True
     Path(indexes[1]).unlink()  # say, the numba cache folder was cleared
     assert warm_start.kernels_cached(pkg) is False
@@ -44,7 +55,7 @@ def test_a_record_is_found_and_goes_stale_when_an_index_file_goes(package):
 
 def test_an_edited_source_means_warm_up_and_its_old_text_is_cached_again(package):
     pkg, indexes = package
-    warm_start.record(indexes, pkg)
+    warm_start.record(indexes, warm_start.sources_digest(pkg), pkg)
     source = pkg / "surfaces.py"
     source.write_text("y = 3\n")
     assert warm_start.kernels_cached(pkg) is False
@@ -54,9 +65,18 @@ def test_an_edited_source_means_warm_up_and_its_old_text_is_cached_again(package
     assert warm_start.kernels_cached(pkg) is False
 
 
+def test_a_source_edited_while_compiling_is_not_recorded(package):
+    pkg, indexes = package
+    before = warm_start.sources_digest(pkg)
+    (pkg / "simulate.py").write_text("x = 10\n")  # during the warm-up
+    assert warm_start.record(indexes, before, pkg) is False
+    assert warm_start.kernels_cached(pkg) is False
+
+
 def test_a_broken_record_means_warm_up(package):
     pkg, indexes = package
     path = warm_start.stamp_path(pkg)
+    path.parent.mkdir(parents=True)
     wrong = json.dumps({"index_files": indexes, "fingerprint": "0" * 64})
     for text in ("", "{not json", '{"index_files": 3, "fingerprint": "x"}', '{"fingerprint": "x"}', "[]", wrong):
         path.write_text(text)
@@ -65,23 +85,17 @@ def test_a_broken_record_means_warm_up(package):
 
 def test_nothing_is_recorded_without_every_index_file(package):
     pkg, indexes = package
-    assert warm_start.record([], pkg) is False
-    assert warm_start.record([*indexes, indexes[0] + ".gone"], pkg) is False
+    digest = warm_start.sources_digest(pkg)
+    assert warm_start.record([], digest, pkg) is False
+    assert warm_start.record([*indexes, indexes[0] + ".gone"], digest, pkg) is False
     assert not warm_start.stamp_path(pkg).exists()
 
 
-def test_each_checkout_has_its_own_record(package, tmp_path):
+def test_each_checkout_and_numba_cache_folder_has_its_own_record(package, tmp_path):
     pkg, _ = package
-    assert warm_start.stamp_path(pkg) != warm_start.stamp_path(tmp_path / "elsewhere" / "optviz")
-    assert warm_start.stamp_path(pkg) == warm_start.stamp_path(pkg)
-
-
-def test_the_real_kernels_index_files_are_named():
-    race.warm_up()
-    optviz.simulate_batch("quadratic", "sgd", [[0.0, 0.0]], 2)
-    files = race.kernel_index_files()
-    assert len(files) == 3 and all(Path(f).is_file() and f.endswith(".nbi") for f in files)
-    assert warm_start.fingerprint(files) is not None
+    paths = {warm_start.stamp_path(pkg), warm_start.stamp_path(tmp_path / "elsewhere" / "optviz"),
+             warm_start.stamp_path(pkg, cache_dir=str(tmp_path / "numba"))}
+    assert len(paths) == 3
 
 
 def _numba_loaded(pid: int) -> bool:
@@ -89,22 +103,25 @@ def _numba_loaded(pid: int) -> bool:
     return "_helperlib" in Path(f"/proc/{pid}/maps").read_text()
 
 
-def test_a_server_with_its_kernels_cached_starts_without_loading_numba(tmp_path):
-    race.warm_up()
-    optviz.simulate_batch("quadratic", "sgd", [[0.0, 0.0]], 2)  # every kernel cached, as after a first start
-    assert warm_start.record(race.kernel_index_files())
-    with open(tmp_path / "server.log", "w") as log, serving(log) as (_url, proc):
-        time.sleep(2)  # a warm-up thread would have imported numba well within this
+def test_a_server_with_its_kernels_cached_starts_without_loading_numba(tmp_path, cached_kernels):
+    assert warm_start.record(cached_kernels, warm_start.sources_digest())
+    log_path = tmp_path / "server.log"
+    with open(log_path, "w") as log, serving(log) as (_url, proc):
+        deadline = time.monotonic() + 30
+        while "kernels recorded as cached" not in log_path.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "kernels recorded as cached" in log_path.read_text()
+        time.sleep(1)
         assert not _numba_loaded(proc.pid)
 
 
-def test_a_server_without_a_record_warms_up_at_start_and_records(tmp_path):
-    race.warm_up()
-    optviz.simulate_batch("quadratic", "sgd", [[0.0, 0.0]], 2)
+def test_a_server_without_a_record_warms_up_at_start_and_records(tmp_path, cached_kernels):
     warm_start.stamp_path().unlink(missing_ok=True)
-    with open(tmp_path / "server.log", "w") as log, serving(log) as (_url, proc):
+    log_path = tmp_path / "server.log"
+    with open(log_path, "w") as log, serving(log) as (_url, proc):
         deadline = time.monotonic() + 60
         while not warm_start.stamp_path().exists() and time.monotonic() < deadline:
             time.sleep(0.2)
+        assert "warming up at start" in log_path.read_text()
         assert _numba_loaded(proc.pid)
     assert warm_start.kernels_cached()

@@ -19,15 +19,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def fake_kernel(index_path) -> SimpleNamespace:
-    """Stands in for a numba dispatcher: only the cache index path is read."""
-    return SimpleNamespace(_cache=SimpleNamespace(_cache_file=SimpleNamespace(_index_path=str(index_path))))
+    """Stands in for a numba dispatcher: its cache index holds an entry if ``index_path`` exists."""
+    index = Path(index_path)
+    cache_file = SimpleNamespace(_index_path=str(index), _load_index=lambda: {"entry": 1} if index.exists() else {})
+    return SimpleNamespace(_cache=SimpleNamespace(_cache_file=cache_file))
 
 
 def test_warm_up_runs_once_and_marks_the_process_warm():
     race.warm_up()
     assert race.WARM.is_set()
     assert kernels._integrate.signatures  # the simulation kernel is loaded in this process
-    race.warm_up(parallel=True)  # already warm: returns without starting any helper
+    assert race.warm_up(parallel=True) is None  # already warm, batch kernel cached: no helper
 
 
 def test_parallel_warm_up_in_a_new_process():
@@ -80,7 +82,7 @@ def test_a_helper_ends_when_the_process_that_started_it_is_killed(tmp_path):
     # one per server start, each compiling for 10 to 25 s).
     parent_script = (
         "import sys, time; from types import SimpleNamespace as N; from optviz import race\n"
-        f"kernel = N(_cache=N(_cache_file=N(_index_path={str(tmp_path / 'missing.nbi')!r})))\n"
+        f"kernel = N(_cache=N(_cache_file=N(_index_path={str(tmp_path / 'missing.nbi')!r}, _load_index=dict)))\n"
         "helper = race._compile_elsewhere(kernel, '__name__; import time; time.sleep(120)')\n"
         "print(helper.pid, flush=True)\n"
         "time.sleep(120)\n"
@@ -102,3 +104,39 @@ def _running(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_the_batch_kernel_is_seen_to_even_when_a_page_warmed_the_process_first(monkeypatch):
+    # serve.py's thread may find the process warmed by a first page's own call; the batch
+    # kernel (which that call leaves alone) must still be compiled if it is missing.
+    race.warm_up()
+    asked = []
+    monkeypatch.setattr(race, "_compile_elsewhere", lambda kernel, call, nice=0: asked.append(kernel) or "helper")
+    assert race.warm_up(parallel=True) == "helper"
+    assert asked == [kernels._integrate_batch]
+
+
+def test_a_stale_cache_entry_is_compiled_elsewhere(tmp_path, monkeypatch):
+    # numba keys a cache entry on its source file's text: after an edit the index is still
+    # there, but stale, and a helper must compile (not this process, holding the GIL).
+    module = tmp_path / "stale_kernel.py"
+    module.write_text("from numba import njit\n@njit(cache=True)\ndef f(x):\n    return x + 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    first = importlib.import_module("stale_kernel")
+    assert first.f(1) == 2
+    assert race._cached(first.f) is True
+    assert race._compile_elsewhere(first.f, "__name__") is None
+    module.write_text("from numba import njit\n@njit(cache=True)\ndef f(x):\n    return x + 2\n")
+    sys.modules.pop("stale_kernel")
+    edited = importlib.import_module("stale_kernel")
+    assert Path(edited.f._cache._cache_file._index_path).exists()  # the old index is still there
+    assert race._cached(edited.f) is False
+    helper = race._compile_elsewhere(edited.f, "__name__")
+    assert helper is not None and helper.wait(timeout=120) == 0
+
+
+def test_every_warmed_kernel_is_named_once_all_are_cached():
+    race.warm_up()
+    optviz.simulate_batch("quadratic", "sgd", [[0.0, 0.0]], 2)
+    files = race.cached_kernel_index_files()
+    assert len(files) == 3 and all(Path(f).is_file() and f.endswith(".nbi") for f in files)

@@ -15,17 +15,35 @@ KEY = "camera_keeper"
 
 JS = """
 export default function ({ setStateValue }) {
-  // The chart is replaced when its figure changes: attach to each new 3D chart (one with a scene).
+  // One reporter for the page, always this mount's: a chart's handler outlives the mount that
+  // attached it. A drag ends in one event, a wheel zoom sends one per notch: report the camera
+  // once it has rested for 300 ms, and only if it moved, since each report reruns the page.
+  const keeper = (window.__optvizCameraKeeper ||= { timer: 0, last: "", handlers: new WeakMap() });
+  keeper.report = (camera) => {
+    clearTimeout(keeper.timer);
+    keeper.timer = setTimeout(() => {
+      const text = JSON.stringify(camera);
+      if (text !== keeper.last) { keeper.last = text; setStateValue("camera", camera); }
+    }, 300);
+  };
+  // A changed figure is a new chart, and plotly drops a chart's listeners when it draws it
+  // anew: (re)attach to every 3D chart (one with a scene) after each change to the page.
   let queued = false;
   const attach = () => {
     queued = false;
     for (const gd of document.querySelectorAll(".js-plotly-plot")) {
-      if (gd.__optvizCamera || !gd._fullLayout || !gd._fullLayout.scene || typeof gd.on !== "function") continue;
-      gd.__optvizCamera = true;
-      gd.on("plotly_relayout", (change) => {
-        const camera = change && change["scene.camera"];
-        if (camera && camera.eye) setStateValue("camera", camera);
-      });
+      if (!gd._fullLayout || !gd._fullLayout.scene || typeof gd.on !== "function") continue;
+      let handler = keeper.handlers.get(gd);
+      if (!handler) {
+        handler = (change) => {
+          const camera = change && change["scene.camera"];
+          if (camera && camera.eye) keeper.report(camera);
+        };
+        keeper.handlers.set(gd, handler);
+      }
+      gd.removeListener("plotly_relayout", handler);
+      gd.on("plotly_relayout", handler);
+      gd.dataset.cameraKept = "";  // a mark for tests: this chart reports its camera
     }
   };
   const observer = new MutationObserver(() => {

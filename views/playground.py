@@ -25,6 +25,7 @@ from optviz.figures import (
     summary_markdown,
     summary_rows,
     surface_3d_figure,
+    turned_camera,
 )
 from optviz.presets import nice_log_grid, surface_defaults
 from optviz.settings import (
@@ -39,7 +40,7 @@ from optviz.settings import (
     to_query,
     with_params,
 )
-from views import camera_keeper
+from views import camera_keeper, warm_start
 
 STORE = "_values"  # key -> value for every setting, kept even while its widget is not shown
 MAP_KEY = "race_map"
@@ -183,8 +184,8 @@ def on_camera_change() -> None:
         camera = None
     if camera is None:
         return  # not a camera (the browser's word is checked, not trusted): keep the view as it is
-    azimuth, elevation, _ = camera_angles(camera["eye"])
-    angles = (float(round(azimuth)), float(min(max(round(elevation), 0), 90)))
+    azimuth, elevation, _ = camera_angles(camera)
+    angles = (float(round(azimuth)), float(round(elevation)))
     for key, value in zip(("camera_az", "camera_el"), angles, strict=True):
         remember(key, value)
         st.session_state[key] = value
@@ -192,9 +193,14 @@ def on_camera_change() -> None:
 
 
 def mouse_camera(settings: RaceSettings) -> dict | None:
-    """The camera last set with the mouse, if the sliders still say where it was."""
+    """The camera last set with the mouse: as it was while the sliders still say where it
+    was; turned to the sliders' angles, at its distance and centre, once they moved."""
     view = st.session_state.get("_camera_view")
-    return view["camera"] if view and tuple(view["angles"]) == tuple(settings.camera) else None
+    if not view:
+        return None
+    if tuple(view["angles"]) == tuple(settings.camera):
+        return view["camera"]
+    return turned_camera(view["camera"], *settings.camera)
 
 
 def with_value(options: list[float], key: str) -> list[float]:
@@ -338,7 +344,7 @@ def sidebar() -> RaceSettings:
         keep("camera_el")
         remember("camera_az", ca.slider("Azimuth", -180.0, 180.0, key="camera_az", step=1.0,
                                         help="Or turn the view with the mouse."))
-        remember("camera_el", ce.slider("Elevation", 0.0, 90.0, key="camera_el", step=1.0))
+        remember("camera_el", ce.slider("Elevation", -90.0, 90.0, key="camera_el", step=1.0))
     camera = (float(st.session_state[STORE]["camera_az"]), float(st.session_state[STORE]["camera_el"]))
 
     settings = RaceSettings(
@@ -370,13 +376,14 @@ def timed_main() -> None:
 def main() -> None:
     header = st.container()  # the formula and any notices, filled once the settings are read
     map_slot = st.empty()
-    if not race.WARM.is_set():
-        # The kernels are still loading (after an install: compiling). An empty map holds the
-        # place, and the browser loads its chart library (4.7 MB of JavaScript, about 0.7 s to
-        # evaluate on this project's machine) meanwhile rather than once the race is drawn.
+    waiting = "Loading the optimizers..."
+    if not race.WARM.is_set() and not warm_start.kernels_cached():
+        # The kernels may have to compile (after an install: about 20 s, in serve.py's helpers
+        # or here). An empty map holds the place and says so.
         map_slot.plotly_chart(placeholder_figure("Preparing the race..."), theme=None, width="stretch")
+        waiting = "Preparing the optimizers (compiling on the first visit after an install, about 20 s)..."
     # First: reading the link may already run the optimizers (each surface's suggested lr).
-    with st.spinner("Preparing the optimizers (compiling on the first visit after an install, about 20 s)..."):
+    with st.spinner(waiting):
         warm_up()
     early = None  # the race drawn before the sidebar, if any
     if STORE not in st.session_state:
@@ -416,10 +423,10 @@ def main() -> None:
         header.error(f"{OPTIMIZERS[oid].name} could not run: {literal(message)}")
 
     if settings.view_3d:
-        with map_slot.container():
+        with map_slot.container(gap=None):
+            camera_keeper.keep_camera(on_camera_change)  # first: its script then loads while the chart draws
             st.plotly_chart(surface_3d_figure(surf, runs, camera=settings.camera, view=mouse_camera(settings)),
                             key="race_3d", width="stretch", theme=None)
-            camera_keeper.keep_camera(on_camera_change)
     elif settings != early:
         if early is not None:  # the sidebar disagrees with the link it was loaded from
             st.session_state["_early_map_missed"] = True  # (tests/test_playground_app.py checks this)

@@ -5,14 +5,18 @@ server started. With the kernels already in numba's cache that work is about 0.6
 and it ran while the first visitor's browser was fetching Streamlit's front end from the same
 process: every one of those requests waited for the GIL. A page that loads the kernels itself
 does it while the browser evaluates plotly.js, where nobody waits for it. Interleaved first
-views (6 each, medians): warming at start 3.27 s, the page doing it 2.67 s; a separate process
-importing optviz at start, even niced, still cost 0.3 to 0.45 s of that gain (two shared cores).
+views, 6 each, medians: warming at start 3.89 s, the page doing it 2.82 s. A separate process
+importing optviz at start instead, even niced, cost 0.3 to 0.45 s of that gain (two cores).
 
 So the server's warm-up thread, once its work is done and the batch kernel is compiled,
-records what it found here; a later server start reads that record (a small file, plus hashes
-and stats, a few milliseconds) and warms up at start only if something changed: optviz's
-sources, numba or llvmlite, the Python, or a cache index file gone. A wrong "yes" costs
-speed only (the page compiles what is missing, under its spinner), never a wrong result.
+records here what numba's cache was built from: a hash of optviz's sources, numba's and
+llvmlite's installed files, the Python, and the index files' paths. A later start reads that
+record (about a millisecond) and warms up at start only if it no longer holds: a source
+edited, a package upgraded, or an index file gone. A wrong "cached" costs speed only (the
+page compiles what is missing, under its spinner), never a wrong result.
+
+The record lives in the user's cache folder (``$XDG_CACHE_HOME/optviz``, else
+``~/.cache/optviz``), one file per checkout, numba cache folder and Python.
 """
 
 from __future__ import annotations
@@ -28,18 +32,20 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "optviz"
 
 
+def record_folder() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "optviz"
+
+
 def stamp_path(package: Path = PACKAGE, cache_dir: str | None = None) -> Path:
     """Where the record for this checkout, numba cache folder (``NUMBA_CACHE_DIR`` unless
     given) and Python is kept."""
     cache_dir = os.environ.get("NUMBA_CACHE_DIR", "") if cache_dir is None else cache_dir
     key = "\0".join([str(package), cache_dir, sys.executable])
-    return Path(tempfile.gettempdir()) / f"optviz-kernels-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+    return record_folder() / f"kernels-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
 
 
-def fingerprint(index_files: list[str], package: Path = PACKAGE) -> str | None:
-    """A hash of everything a cached kernel depends on; None if an index file is missing."""
-    if not index_files or not all(os.path.isfile(f) for f in index_files):
-        return None
+def sources_digest(package: Path = PACKAGE) -> str:
+    """A hash of what compiled kernels depend on: optviz's sources, numba, llvmlite, the Python."""
     h = hashlib.sha256(sys.version.encode())
     for source in sorted(package.glob("*.py")):
         h.update(source.name.encode() + b"\0" + source.read_bytes())
@@ -47,20 +53,34 @@ def fingerprint(index_files: list[str], package: Path = PACKAGE) -> str | None:
         spec = importlib.util.find_spec(module)  # finds, does not import
         origin = Path(spec.origin) if spec and spec.origin else None
         h.update(f"{origin}:{origin.stat().st_mtime_ns if origin else ''}".encode())
-    for f in index_files:
-        h.update(f.encode())
     return h.hexdigest()
 
 
-def record(index_files: list[str], package: Path = PACKAGE) -> bool:
-    """Note that ``index_files`` hold this checkout's kernels; False if there was nothing to note."""
-    found = fingerprint(index_files, package)
+def fingerprint(index_files: list[str], package: Path = PACKAGE, digest: str | None = None) -> str | None:
+    """The record's hash: the sources' digest and the index files; None if any is missing."""
+    if not index_files or not all(os.path.isfile(f) for f in index_files):
+        return None
+    h = hashlib.sha256((digest or sources_digest(package)).encode())
+    for f in index_files:
+        h.update(b"\0" + f.encode())
+    return h.hexdigest()
+
+
+def record(index_files: list[str], digest: str, package: Path = PACKAGE) -> bool:
+    """Note that ``index_files`` hold kernels compiled from the sources whose
+    :func:`sources_digest` was ``digest`` (taken before the warm-up began). False, and
+    nothing noted, if there are no such files or the sources changed meanwhile."""
+    if sources_digest(package) != digest:
+        return False  # edited while compiling: the cache may hold the old text's kernels
+    found = fingerprint(index_files, package, digest)
     if found is None:
         return False
     path = stamp_path(package)
-    partial = path.with_suffix(f".{os.getpid()}.tmp")
-    partial.write_text(json.dumps({"index_files": index_files, "fingerprint": found}))
-    partial.replace(path)  # whole or not at all, for a server starting meanwhile
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
+    with os.fdopen(fd, "w") as out:
+        json.dump({"index_files": index_files, "fingerprint": found}, out)
+    os.replace(partial, path)  # whole or not at all, for a server starting meanwhile
     return True
 
 
