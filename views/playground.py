@@ -54,9 +54,9 @@ NOISE_OPTIONS = [0.0, *nice_log_grid(1e-3, MAX_NOISE, (1.0, 2.0, 5.0))]
 def warm_up() -> bool:
     """Load (or, on a fresh install, compile) the kernels a first page needs, once per process.
 
-    Under ``streamlit run serve.py`` with kernels missing from the cache, a thread started
-    with the server is compiling them, and this waits for it. With them cached, this loads
-    them (about 0.5 s) while the browser is still evaluating plotly.js. The parallel batch
+    Under ``streamlit run serve.py``, unless the kernels are recorded as cached, a thread
+    started with the server is loading or compiling them, and this waits for it. Otherwise
+    this loads them (about 0.5 s) while the browser is still evaluating plotly.js. The parallel batch
     kernel is left to the first custom formula (its minima search), so a fresh install's
     first page does not wait for it.
     """
