@@ -265,6 +265,22 @@ def test_3d_view_and_camera():
     assert at.query_params["camera"] == "90.0,45.0"
 
 
+def test_the_sliders_turn_a_mouse_view_keeping_its_zoom_and_centre():
+    at = run_app({"optimizers": "adam", "view": "3d", "camera": "0,0"})
+    # As the camera keeper leaves it after a drag and a zoom: seen from +x, 3 away from (1, 0, 0).
+    camera = {"eye": {"x": 4.0, "y": 0.0, "z": 0.0}, "center": {"x": 1.0, "y": 0.0, "z": 0.0},
+              "up": {"x": 0.0, "y": 0.0, "z": 1.0}}
+    at.session_state["_camera_view"] = {"angles": (0.0, 0.0), "camera": camera}
+    at.run()
+    assert race_spec(at)["layout"]["scene"]["camera"] == camera  # drawn exactly as the mouse left it
+    at.sidebar.slider(key="camera_az").set_value(90.0).run()
+    turned = race_spec(at)["layout"]["scene"]["camera"]
+    # from +y now, still 3 from the same centre: eye = (1, 3, 0)
+    assert turned["eye"] == pytest.approx({"x": 1.0, "y": 3.0, "z": 0.0}, abs=1e-9)
+    assert turned["center"] == camera["center"] and turned["up"] == camera["up"]
+    assert at.query_params["camera"] == "90.0,0.0"
+
+
 def test_summary_uses_the_view_tolerance():
     at = run_app({"optimizers": "sgd"})
     column = f"reached minimum (within {view_tolerance('quadratic'):g})"

@@ -128,3 +128,11 @@ def test_a_link_with_a_view_too_narrow_to_draw_gets_defaults_and_a_notice():
 
     assert s.surface == "custom" and s.bounds == DEFAULT_CUSTOM_BOUNDS
     assert any("bounds='0,1e-323,-5,5'" in n and "1e-06 apart" in n for n in s.notices)
+
+
+def test_a_camera_from_below_is_kept_and_past_the_pole_is_not():
+    assert from_query({"view": "3d", "camera": "30,-45"}).camera == (30.0, -45.0)
+    assert from_query({"view": "3d", "camera": "0,-90"}).camera == (0.0, -90.0)
+    for bad in ("0,-91", "0,90.5", "181,0"):
+        s = from_query({"view": "3d", "camera": bad})
+        assert s.camera == (-60.0, 30.0) and any("camera" in n for n in s.notices), bad

@@ -29,8 +29,10 @@ def package(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def cached_kernels() -> list[str]:
-    """Every kernel serve.py warms up, in numba's cache (as after a first server start)."""
+def cached_kernels(tmp_path, monkeypatch) -> list[str]:
+    """Every kernel serve.py warms up, in numba's cache (as after a first server start); and a
+    record folder of the test's own, for this process and the servers it starts."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     race.warm_up()
     optviz.simulate_batch("quadratic", "sgd", [[0.0, 0.0]], 2)
     files = race.cached_kernel_index_files()
@@ -47,9 +49,18 @@ def test_nothing_recorded_means_warm_up(package):
 def test_a_record_is_found_and_goes_stale_when_an_index_file_goes(package):
     pkg, indexes = package
     assert warm_start.record(indexes, warm_start.sources_digest(pkg), pkg) is True
-    assert warm_start.stamp_path(pkg).parent == Path(warm_start.record_folder())
+    assert warm_start.stamp_path(pkg).parent == pkg.parent / "cache" / "optviz"  # $XDG_CACHE_HOME/optviz
     assert warm_start.kernels_cached(pkg) is True
     Path(indexes[1]).unlink()  # say, the numba cache folder was cleared
+    assert warm_start.kernels_cached(pkg) is False
+
+
+def test_a_rewritten_index_file_means_warm_up(package):
+    # numba rewrites an index whenever it compiles into it (say, a test run on an edited
+    # source): what was recorded may no longer be what is cached.
+    pkg, indexes = package
+    warm_start.record(indexes, warm_start.sources_digest(pkg), pkg)
+    Path(indexes[0]).write_bytes(b"rewritten index")
     assert warm_start.kernels_cached(pkg) is False
 
 
@@ -78,7 +89,8 @@ def test_a_broken_record_means_warm_up(package):
     path = warm_start.stamp_path(pkg)
     path.parent.mkdir(parents=True)
     wrong = json.dumps({"index_files": indexes, "fingerprint": "0" * 64})
-    for text in ("", "{not json", '{"index_files": 3, "fingerprint": "x"}', '{"fingerprint": "x"}', "[]", wrong):
+    odd = json.dumps({"index_files": [3, None], "fingerprint": "x"})
+    for text in ("", "{not json", '{"index_files": 3, "fingerprint": "x"}', '{"fingerprint": "x"}', "[]", wrong, odd):
         path.write_text(text)
         assert warm_start.kernels_cached(pkg) is False, text
 
@@ -116,7 +128,7 @@ def test_a_server_with_its_kernels_cached_starts_without_loading_numba(tmp_path,
 
 
 def test_a_server_without_a_record_warms_up_at_start_and_records(tmp_path, cached_kernels):
-    warm_start.stamp_path().unlink(missing_ok=True)
+    assert not warm_start.stamp_path().exists()
     log_path = tmp_path / "server.log"
     with open(log_path, "w") as log, serving(log) as (_url, proc):
         deadline = time.monotonic() + 60

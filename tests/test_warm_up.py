@@ -29,7 +29,9 @@ def test_warm_up_runs_once_and_marks_the_process_warm():
     race.warm_up()
     assert race.WARM.is_set()
     assert kernels._integrate.signatures  # the simulation kernel is loaded in this process
-    assert race.warm_up(parallel=True) is None  # already warm, batch kernel cached: no helper
+    assert race.first_page_cached()
+    optviz.simulate_batch("quadratic", "sgd", [[0.0, 0.0]], 2)  # the batch kernel too, as a first custom formula does
+    assert race.warm_up(parallel=True) is None  # already warm, every kernel cached: no helper
 
 
 def test_parallel_warm_up_in_a_new_process():

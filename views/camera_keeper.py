@@ -19,11 +19,12 @@ export default function ({ setStateValue }) {
   // attached it. A drag ends in one event, a wheel zoom sends one per notch: report the camera
   // once it has rested for 300 ms, and only if it moved, since each report reruns the page.
   const keeper = (window.__optvizCameraKeeper ||= { timer: 0, last: "", handlers: new WeakMap() });
+  keeper.send = setStateValue;
   keeper.report = (camera) => {
     clearTimeout(keeper.timer);
     keeper.timer = setTimeout(() => {
       const text = JSON.stringify(camera);
-      if (text !== keeper.last) { keeper.last = text; setStateValue("camera", camera); }
+      if (keeper.send && text !== keeper.last) { keeper.last = text; keeper.send("camera", camera); }
     }, 300);
   };
   // A changed figure is a new chart, and plotly drops a chart's listeners when it draws it
@@ -51,7 +52,10 @@ export default function ({ setStateValue }) {
   });
   observer.observe(document.body, { childList: true, subtree: true });
   attach();
-  return () => observer.disconnect();
+  return () => {
+    observer.disconnect();
+    if (keeper.send === setStateValue) { keeper.send = null; clearTimeout(keeper.timer); }
+  };
 }
 """
 

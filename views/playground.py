@@ -40,7 +40,7 @@ from optviz.settings import (
     to_query,
     with_params,
 )
-from views import camera_keeper, warm_start
+from views import camera_keeper
 
 STORE = "_values"  # key -> value for every setting, kept even while its widget is not shown
 MAP_KEY = "race_map"
@@ -185,6 +185,8 @@ def on_camera_change() -> None:
     if camera is None:
         return  # not a camera (the browser's word is checked, not trusted): keep the view as it is
     azimuth, elevation, _ = camera_angles(camera)
+    if abs(elevation) > 89.999:  # straight above or below: no azimuth to read, keep the slider's
+        azimuth = st.session_state[STORE]["camera_az"]
     angles = (float(round(azimuth)), float(round(elevation)))
     for key, value in zip(("camera_az", "camera_el"), angles, strict=True):
         remember(key, value)
@@ -377,9 +379,9 @@ def main() -> None:
     header = st.container()  # the formula and any notices, filled once the settings are read
     map_slot = st.empty()
     waiting = "Loading the optimizers..."
-    if not race.WARM.is_set() and not warm_start.kernels_cached():
-        # The kernels may have to compile (after an install: about 20 s, in serve.py's helpers
-        # or here). An empty map holds the place and says so.
+    if not race.WARM.is_set() and not race.first_page_cached():
+        # The kernels have to compile (after an install: about 20 s, in serve.py's helpers or
+        # here). An empty map holds the place and says so.
         map_slot.plotly_chart(placeholder_figure("Preparing the race..."), theme=None, width="stretch")
         waiting = "Preparing the optimizers (compiling on the first visit after an install, about 20 s)..."
     # First: reading the link may already run the optimizers (each surface's suggested lr).

@@ -9,10 +9,10 @@ views, 6 each, medians: warming at start 3.89 s, the page doing it 2.82 s. A sep
 importing optviz at start instead, even niced, cost 0.3 to 0.45 s of that gain (two cores).
 
 So the server's warm-up thread, once its work is done and the batch kernel is compiled,
-records here what numba's cache was built from: a hash of optviz's sources, numba's and
-llvmlite's installed files, the Python, and the index files' paths. A later start reads that
-record (about a millisecond) and warms up at start only if it no longer holds: a source
-edited, a package upgraded, or an index file gone. A wrong "cached" costs speed only (the
+records here what numba's cache was built from: a hash of optviz's sources, where numba and
+llvmlite are installed and when, the Python, and each index file's path, size and time of
+writing. A later start reads that record (about a millisecond) and warms up at start only
+if it no longer holds: a source edited, a package upgraded, an index file rewritten or gone. A wrong "cached" costs speed only (the
 page compiles what is missing, under its spinner), never a wrong result.
 
 The record lives in the user's cache folder (``$XDG_CACHE_HOME/optviz``, else
@@ -33,7 +33,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "optviz"
 
 
 def record_folder() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "optviz"
+    """The user's cache folder for optviz; the temporary folder if there is no home."""
+    try:
+        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "optviz"
+    except RuntimeError:  # no HOME and a user id without a passwd entry, as in some containers
+        return Path(tempfile.gettempdir()) / f"optviz-{os.getuid()}"
 
 
 def stamp_path(package: Path = PACKAGE, cache_dir: str | None = None) -> Path:
@@ -57,12 +61,18 @@ def sources_digest(package: Path = PACKAGE) -> str:
 
 
 def fingerprint(index_files: list[str], package: Path = PACKAGE, digest: str | None = None) -> str | None:
-    """The record's hash: the sources' digest and the index files; None if any is missing."""
-    if not index_files or not all(os.path.isfile(f) for f in index_files):
+    """The record's hash: the sources' digest and the index files (each one's path, size and
+    time of writing: numba rewrites an index whenever it compiles into it); None if one is
+    missing."""
+    if not index_files:
         return None
     h = hashlib.sha256((digest or sources_digest(package)).encode())
     for f in index_files:
-        h.update(b"\0" + f.encode())
+        try:
+            stat = os.stat(f)
+        except OSError:
+            return None
+        h.update(f"\0{f}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
     return h.hexdigest()
 
 
@@ -78,9 +88,13 @@ def record(index_files: list[str], digest: str, package: Path = PACKAGE) -> bool
     path = stamp_path(package)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, partial = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
-    with os.fdopen(fd, "w") as out:
-        json.dump({"index_files": index_files, "fingerprint": found}, out)
-    os.replace(partial, path)  # whole or not at all, for a server starting meanwhile
+    try:
+        with os.fdopen(fd, "w") as out:
+            json.dump({"index_files": index_files, "fingerprint": found}, out)
+        os.replace(partial, path)  # whole or not at all, for a server starting meanwhile
+    except BaseException:
+        os.unlink(partial)
+        raise
     return True
 
 
@@ -89,5 +103,5 @@ def kernels_cached(package: Path = PACKAGE, cache_dir: str | None = None) -> boo
     try:
         saved = json.loads(stamp_path(package, cache_dir).read_text())
         return fingerprint(list(saved["index_files"]), package) == saved["fingerprint"]
-    except (OSError, ValueError, KeyError, TypeError):
+    except Exception:  # no record, or not one written here: warm up, as without it
         return False
