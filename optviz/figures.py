@@ -464,11 +464,14 @@ def _eye(azimuth: float, elevation: float, distance: float = 2.2) -> dict:
                 z=distance * math.sin(el))
 
 
+_ORIGIN = {"x": 0.0, "y": 0.0, "z": 0.0}  # plotly's scene.camera.center when none is given
+
+
 def camera_angles(camera: dict) -> tuple[float, float, float]:
     """(azimuth, elevation, distance) of plotly's scene.camera, in degrees: where its ``eye``
     is as seen from its ``center`` (the origin if absent). The inverse of the eye the 3D view
     is given for an azimuth and elevation."""
-    centre = camera.get("center") or {"x": 0.0, "y": 0.0, "z": 0.0}
+    centre = camera.get("center") or _ORIGIN
     x, y, z = (float(camera["eye"][k]) - float(centre[k]) for k in "xyz")
     return math.degrees(math.atan2(y, x)), math.degrees(math.atan2(z, math.hypot(x, y))), math.sqrt(x * x + y * y + z * z)
 
@@ -477,7 +480,7 @@ def turned_camera(camera: dict, azimuth: float, elevation: float) -> dict:
     """``camera`` (plotly's scene.camera) turned to look from this azimuth and elevation, at
     the same distance from the same centre: what the sliders do to a view zoomed or panned
     with the mouse."""
-    centre = camera.get("center") or {"x": 0.0, "y": 0.0, "z": 0.0}
+    centre = camera.get("center") or _ORIGIN
     eye = _eye(azimuth, elevation, camera_angles(camera)[2])
     return {**camera, "eye": {k: eye[k] + centre[k] for k in "xyz"}}
 
@@ -494,7 +497,7 @@ def scene_camera(reported) -> dict | None:
                 if not all(math.isfinite(v) and abs(v) <= 100 for v in vector.values()):
                     return None
                 camera[part] = vector
-        centre = camera.get("center", {"x": 0.0, "y": 0.0, "z": 0.0})
+        centre = camera.get("center", _ORIGIN)
         if math.dist(camera["eye"].values(), centre.values()) < 1e-3:
             return None
         if "up" in camera and math.hypot(*camera["up"].values()) < 1e-6:

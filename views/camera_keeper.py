@@ -18,15 +18,17 @@ export default function ({ setStateValue }) {
   // One reporter for the page, always this mount's: a chart's handler outlives the mount that
   // attached it. A drag ends in one event, a wheel zoom sends one per notch: report the camera
   // once it has rested for 300 ms, and only if it moved, since each report reruns the page.
-  const keeper = (window.__optvizCameraKeeper ||= { timer: 0, last: "", handlers: new WeakMap() });
+  const keeper = (window.__optvizCameraKeeper ||= {
+    timer: 0, last: "", handlers: new WeakMap(), send: null,
+    report(camera) {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => {
+        const text = JSON.stringify(camera);
+        if (this.send && text !== this.last) { this.last = text; this.send("camera", camera); }
+      }, 300);
+    },
+  });
   keeper.send = setStateValue;
-  keeper.report = (camera) => {
-    clearTimeout(keeper.timer);
-    keeper.timer = setTimeout(() => {
-      const text = JSON.stringify(camera);
-      if (keeper.send && text !== keeper.last) { keeper.last = text; keeper.send("camera", camera); }
-    }, 300);
-  };
   // A changed figure is a new chart, and plotly drops a chart's listeners when it draws it
   // anew: (re)attach to every 3D chart (one with a scene) after each change to the page.
   let queued = false;

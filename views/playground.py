@@ -56,9 +56,9 @@ def warm_up() -> bool:
 
     Under ``streamlit run serve.py``, unless the kernels are recorded as cached, a thread
     started with the server is loading or compiling them, and this waits for it. Otherwise
-    this loads them (about 0.5 s) while the browser is still evaluating plotly.js. The parallel batch
-    kernel is left to the first custom formula (its minima search), so a fresh install's
-    first page does not wait for it.
+    this loads them (about 0.5 s) while the browser is still evaluating plotly.js. The
+    parallel batch kernel is left to the first custom formula (its minima search), so a
+    fresh install's first page does not wait for it.
     """
     race.warm_up()
     return True
@@ -426,7 +426,7 @@ def main() -> None:
 
     if settings.view_3d:
         with map_slot.container(gap=None):
-            camera_keeper.keep_camera(on_camera_change)  # first: its script then loads while the chart draws
+            camera_keeper.keep_camera(on_camera_change)
             st.plotly_chart(surface_3d_figure(surf, runs, camera=settings.camera, view=mouse_camera(settings)),
                             key="race_3d", width="stretch", theme=None)
     elif settings != early:
