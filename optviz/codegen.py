@@ -569,7 +569,7 @@ def _header(settings: RaceSettings, optimizer_id: str, library: str, filename: s
     h = {p.name: (bool(v) if p.is_bool else float(v)) for p, v in zip(opt.hyperparameters, values, strict=True)}
     x0, y0 = (float(v) for v in settings.start_point)
     formula = _code_of(settings).formula
-    constants = [f"START = ({x0!r}, {y0!r})", f"STEPS = {settings.steps}"]
+    constants = [f"START = ({x0!r}, {y0!r})", f"STEPS = {settings.step_count}"]
     if settings.noise:
         constants += [
             f"NOISE = {float(settings.noise)!r}  # std of the Gaussian noise added to each gradient component",

@@ -101,14 +101,21 @@ def find_minima(surface: Surface, grid: int = 121, steps: int = 2000) -> tuple[M
 def suggest_start(surface: Surface, minima: tuple[Minimum, ...], grid: int = 9) -> tuple[float, float]:
     """A start worth racing from: the highest of a coarse grid of points whose descent (by
     Rprop) ends at the lowest minimum found, so the paths cross the view and stay in it.
-    Without minima, the view's upper-right region."""
+    Without minima, the view's upper-right region, or the nearest grid point where f is
+    defined if it is not defined there."""
     (x_lo, x_hi), (y_lo, y_hi) = surface.bounds
-    fallback = (float(f"{x_lo + 0.8 * (x_hi - x_lo):.6g}"), float(f"{y_lo + 0.8 * (y_hi - y_lo):.6g}"))
-    if not minima:
-        return fallback
     fractions = np.linspace(0.1, 0.9, grid)
     gx, gy = np.meshgrid(x_lo + fractions * (x_hi - x_lo), y_lo + fractions * (y_hi - y_lo))
     starts = np.column_stack([gx.ravel(), gy.ravel()])
+    fallback = (float(f"{x_lo + 0.8 * (x_hi - x_lo):.6g}"), float(f"{y_lo + 0.8 * (y_hi - y_lo):.6g}"))
+    if not math.isfinite(surface.value_and_grad(*fallback)[0]):  # outside f's domain (log(-x)): no race from there
+        defined = np.array([math.isfinite(surface.value_and_grad(x, y)[0]) for x, y in starts])
+        if defined.any():
+            candidates = starts[defined]
+            x, y = candidates[np.argmin(np.hypot(candidates[:, 0] - fallback[0], candidates[:, 1] - fallback[1]))]
+            fallback = (float(f"{x:.6g}"), float(f"{y:.6g}"))
+    if not minima:
+        return fallback
     spacing = min(x_hi - x_lo, y_hi - y_lo) / 120
     result = simulate_batch(surface, "rprop", starts, 1000, lr=spacing, step_size_min=0.0, step_size_max=10 * spacing)
     best = minima[0]

@@ -1,9 +1,10 @@
 """Starting hyperparameters that draw a telling race on each surface.
 
 Rather than a hand-kept table, the suggested learning rate is searched for: every value of
-:data:`LR_GRID` is run from the surface's start, and the one whose loss drops soonest and
-stays down (or, on a surface with no minimum, ends lowest while staying in view) wins. It
-takes milliseconds and is cached per (surface, optimizer).
+:data:`LR_GRID` is run from the surface's start for twice the surface's default steps. Rates
+that diverge, leave the view, jump across it or end in a zigzag (see :func:`zigzags`) are
+ruled out; of the rest, the one whose loss drops soonest and stays down wins. It takes
+milliseconds and is cached per (surface, optimizer).
 """
 
 from __future__ import annotations
@@ -34,47 +35,69 @@ def nice_log_grid(low: float, high: float, mantissas: tuple[float, ...] = (1.0, 
 
 
 LR_GRID = np.array(nice_log_grid(1e-6, 10.0, (1.0, 2.0, 5.0)))  # 1, 2, 5 a decade
-PRESET_STEPS = 300
 MAX_JUMP = 0.2  # a suggested lr never jumps more than this fraction of the view's diagonal in one step
-
-
-@lru_cache(maxsize=4096)
-def suggested_lr(surface: str | Surface, optimizer: str, steps: int = PRESET_STEPS) -> float:
-    """The grid learning rate whose path gets low fastest and stays low, from the surface's start.
-
-    Each grid value is run for ``steps`` steps. Runs that diverge, leave the view (widened
-    by a quarter on each side) or jump across it (one step longer than a fifth of its
-    diagonal: no race to watch) are ruled out. Where the minimum is known, the score is the
-    mean of log10(f - f_min) along the path, so a run that drops early and stays down wins
-    over one that thrashes; where it is not (the saddles), the lowest final value wins. Falls
-    back to the optimizer's own default when every grid value is ruled out.
-    """
-    surf = get_surface(surface)
-    opt = get_optimizer(optimizer)
-    (x_lo, x_hi), (y_lo, y_hi) = surf.bounds
-    pad_x, pad_y = 0.25 * (x_hi - x_lo), 0.25 * (y_hi - y_lo)
-    diagonal = float(np.hypot(x_hi - x_lo, y_hi - y_lo))
-    best_lr, best_score = float(opt.defaults["lr"]), np.inf
-    for lr in LR_GRID:
-        t = simulate(surf, opt, steps=steps, lr=float(lr))
-        x, y = t.path[:, 0], t.path[:, 1]
-        in_view = (x.min() >= x_lo - pad_x) & (x.max() <= x_hi + pad_x) & (y.min() >= y_lo - pad_y) & (y.max() <= y_hi + pad_y)
-        longest_step = float(np.max(np.hypot(np.diff(x), np.diff(y))))
-        if t.diverged_at is not None or not in_view or longest_step > MAX_JUMP * diagonal:
-            continue
-        if surf.min_value is None:
-            score = t.final_loss
-        else:
-            score = float(np.mean(np.log10(np.maximum(t.loss - surf.min_value, 0.0) + 1e-12)))
-        if score < best_score:
-            best_lr, best_score = float(lr), score
-    return best_lr
+ZIGZAG_STEP = 5e-3  # a zigzag whose steps are shorter than this fraction of the diagonal reads as a line
 
 
 def view_tolerance(surface: str | Surface) -> float:
     """A distance that counts as "at the minimum" in this view: a thousandth of its diagonal."""
     (x_lo, x_hi), (y_lo, y_hi) = get_surface(surface).bounds
     return 1e-3 * float(np.hypot(x_hi - x_lo, y_hi - y_lo))
+
+
+def zigzags(path: np.ndarray, min_step: float) -> bool:
+    """Whether ``path`` oscillates visibly: most consecutive steps turn back by more than 120
+    degrees, and the median step is longer than ``min_step``.
+
+    Plain gradient descent whose zigzag dies out, or a run that hovers at the minimum closer
+    than ``min_step``, does not count; RMSProp at too large a rate, bouncing across a valley
+    with steps of about lr, does.
+    """
+    steps = np.diff(path, axis=0)
+    if len(steps) < 3:
+        return False
+    length = np.hypot(steps[:, 0], steps[:, 1])
+    dot = np.sum(steps[1:] * steps[:-1], axis=1)
+    turned_back = dot < -0.5 * length[1:] * length[:-1]
+    return bool(np.mean(turned_back) > 0.5 and np.median(length) > min_step)
+
+
+@lru_cache(maxsize=4096)
+def suggested_lr(surface: str | Surface, optimizer: str, steps: int | None = None) -> float:
+    """The grid learning rate whose path gets low fastest and stays low, from the surface's start.
+
+    Each grid value runs ``2 * steps`` steps (``steps`` defaults to the surface's). Ruled
+    out: runs that diverge (or cannot start: f is not finite at the start), leave the view
+    within ``steps`` steps (widened by a quarter on each side), jump across it (one step
+    longer than a fifth of its diagonal: no race to watch), or zigzag in their second half (:func:`zigzags`, with steps
+    over half a percent of the diagonal). Where the minimum is known, the score is the mean
+    of log10(f - f_min) over the first ``steps`` steps, so a run that drops early and stays
+    down wins over one that thrashes; where it is not (the saddles), the lowest value after
+    ``steps`` steps wins. Falls back to the optimizer's own default when every value is ruled out.
+    """
+    surf = get_surface(surface)
+    opt = get_optimizer(optimizer)
+    steps = surf.steps if steps is None else steps
+    (x_lo, x_hi), (y_lo, y_hi) = surf.bounds
+    pad_x, pad_y = 0.25 * (x_hi - x_lo), 0.25 * (y_hi - y_lo)
+    diagonal = float(np.hypot(x_hi - x_lo, y_hi - y_lo))
+    best_lr, best_score = float(opt.defaults["lr"]), np.inf
+    for lr in LR_GRID:
+        t = simulate(surf, opt, steps=2 * steps, lr=float(lr))
+        if t.diverged_at is not None:  # also rules out a path that never got past its start
+            continue
+        x, y = t.path[: steps + 1, 0], t.path[: steps + 1, 1]  # the race as drawn
+        in_view = (x.min() >= x_lo - pad_x) & (x.max() <= x_hi + pad_x) & (y.min() >= y_lo - pad_y) & (y.max() <= y_hi + pad_y)
+        longest_step = float(np.max(np.hypot(np.diff(x), np.diff(y))))
+        if not in_view or longest_step > MAX_JUMP * diagonal or zigzags(t.path[steps:], ZIGZAG_STEP * diagonal):
+            continue
+        if surf.min_value is None:
+            score = float(t.loss[steps])
+        else:
+            score = float(np.mean(np.log10(np.maximum(t.loss[: steps + 1] - surf.min_value, 0.0) + 1e-12)))
+        if score < best_score:
+            best_lr, best_score = float(lr), score
+    return best_lr
 
 
 def surface_defaults(surface: str | Surface) -> dict[str, dict[str, float | bool]]:

@@ -34,7 +34,7 @@ def run_race(settings: RaceSettings) -> tuple[list[Trajectory], dict[str, str]]:
                     settings.surface_obj,
                     oid,
                     settings.start_point,
-                    settings.steps,
+                    settings.step_count,
                     noise=settings.noise,
                     seed=settings.seed,
                     tol=view_tolerance(settings.surface_obj),
@@ -50,7 +50,7 @@ def race_title(settings: RaceSettings, runs: list[Trajectory]) -> str:
     """The map's title: surface, how many optimizers, steps, and the noise if any."""
     noise = f", noise {settings.noise:g} (seed {settings.seed})" if settings.noise else ""
     count = f"{len(runs)} optimizer{'s' if len(runs) != 1 else ''}"
-    return f"{settings.surface_obj.name}: {count}, {settings.steps} steps{noise}"
+    return f"{settings.surface_obj.name}: {count}, {settings.step_count} steps{noise}"
 
 
 def settings_caption(settings: RaceSettings, runs: list[Trajectory]) -> str:

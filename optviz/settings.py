@@ -37,7 +37,7 @@ class RaceSettings:
     optimizers: tuple[str, ...] = DEFAULT_OPTIMIZERS
     hyperparameters: tuple[tuple[str, tuple[tuple[str, float | bool], ...]], ...] = ()
     start: tuple[float, float] | None = None  # None: the surface's suggested start
-    steps: int = 300
+    steps: int | None = None  # None: the surface's default length
     noise: float = 0.0
     seed: int = 0
     shared_lr: float | None = None  # when set, every optimizer uses this lr
@@ -58,6 +58,10 @@ class RaceSettings:
     @property
     def start_point(self) -> tuple[float, float]:
         return self.start if self.start is not None else self.surface_obj.start
+
+    @property
+    def step_count(self) -> int:
+        return self.steps if self.steps is not None else self.surface_obj.steps
 
     def params_of(self, optimizer: str) -> dict[str, float | bool]:
         """The hyperparameters this race uses for ``optimizer`` (shared lr applied)."""
@@ -103,7 +107,7 @@ def to_query(settings: RaceSettings) -> dict[str, str]:
     query["optimizers"] = ",".join(settings.optimizers)
     x, y = settings.start_point
     query["start"] = f"{_fmt(x)},{_fmt(y)}"
-    query["steps"] = str(settings.steps)
+    query["steps"] = str(settings.step_count)
     if settings.noise:
         query["noise"] = _fmt(settings.noise)
         query["seed"] = str(settings.seed)
@@ -252,13 +256,13 @@ def from_query(query: Mapping[str, str | list[str]]) -> RaceSettings:
 
 
 def complete(settings: RaceSettings) -> RaceSettings:
-    """The same race with everything explicit: the start, and every chosen optimizer's full
-    hyperparameters (shared lr not folded in). Two complete settings that draw the same race
-    are equal."""
+    """The same race with everything explicit: the start, the steps, and every chosen
+    optimizer's full hyperparameters (shared lr not folded in). Two complete settings that
+    draw the same race are equal."""
     chosen = dict(settings.hyperparameters)
     defaults = surface_defaults(settings.surface_obj)
     params = {oid: {**defaults[oid], **dict(chosen.get(oid, ()))} for oid in settings.optimizers}
-    return with_params(replace(settings, start=settings.start_point), params)
+    return with_params(replace(settings, start=settings.start_point, steps=settings.step_count), params)
 
 
 def _custom_from_query(q: dict, notices: list[str]) -> RaceSettings:

@@ -295,6 +295,8 @@ class Surface:
     note: str = ""
     formula: str = ""  # f in the syntax a user types (optviz.formula); a custom surface's identity
     approximate_minima: bool = False  # minima found numerically, not known in closed form
+    steps: int = 300  # the race's default length on this surface
+    why_start: str = ""  # why the default start (and steps) make a telling race
     address: int = 0  # compiled code of a custom formula (0 for the built-in surfaces)
     compiled: object = field(default=None, repr=False, compare=False, hash=False)  # keeps that code alive
 
@@ -322,14 +324,20 @@ SURFACES: dict[str, Surface] = {
             ((-6.0, 6.0), (-3.0, 3.0)), (-5.0, -2.0), (Minimum(0.0, 0.0, 0.0),),
             lr_scale=1.0,
             formula="0.1*x**2 + 2*y**2",
+            why_start=(
+                "Dive into Deep Learning's start for its RMSProp example: far out along the shallow x axis and off the steep y axis. Plain gradient steps must stay small for y and so crawl along x: the ill-conditioning that per-coordinate step sizes fix."
+            ),
         ),
         Surface(
             "rosenbrock", "Rosenbrock", 1,
             r"f(x, y) = (1 - x)^2 + 100\,(y - x^2)^2",
             "Rosenbrock (1960), The Computer Journal 3(3); a = 1, b = 100; " + SFU,
             ((-2.0, 2.0), (-1.0, 3.0)), (-1.5, 2.5), (Minimum(1.0, 1.0, 0.0),),
-            lr_scale=0.01,
+            lr_scale=0.01, steps=1000,
             formula="(1 - x)**2 + 100*(y - x**2)**2",
+            why_start=(
+                'High on the far side of the curved valley: every optimizer first drops into the valley, then has to follow its bend to (1, 1). 1,000 steps, since that second part is slow: the momentum methods and Adam get close, the others are still on the way.'
+            ),
         ),
         Surface(
             "beale", "Beale", 2,
@@ -338,12 +346,15 @@ SURFACES: dict[str, Surface] = {
             ((-4.5, 4.5), (-4.5, 4.5)), (1.0, 1.5), (Minimum(3.0, 0.5, 0.0),),
             lr_scale=0.01,
             formula="(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2",
+            why_start=(
+                'On the flat plateau above the narrow valley that leads to (3, 0.5): the gradient is weak there, and the race shows who leaves the plateau quickly and who bends into the valley cleanly.'
+            ),
         ),
         Surface(
             "himmelblau", "Himmelblau", 3,
             r"f(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
             "Himmelblau (1972), Applied Nonlinear Programming",
-            ((-5.0, 5.0), (-5.0, 5.0)), (-0.5, -0.5),
+            ((-5.0, 5.0), (-5.0, 5.0)), (0.0, -3.0),
             (
                 Minimum(3.0, 2.0, 0.0),
                 Minimum(-2.805118086952745, 3.131312518250573, 0.0),
@@ -352,14 +363,20 @@ SURFACES: dict[str, Surface] = {
             ),
             lr_scale=0.05,
             formula="(x**2 + y - 11)**2 + (x + y**2 - 7)**2",
+            why_start=(
+                'Below the central hill, between minima of equal depth: small differences in the first steps send the optimizers to different minima (three of the four are reached from here).'
+            ),
         ),
         Surface(
             "rastrigin", "Rastrigin", 4,
             r"f(x, y) = 20 + \sum_{u \in \{x, y\}} \left(u^2 - 10\cos 2\pi u\right)",
             "Rastrigin (1974); A = 10; " + SFU,
-            ((-5.12, 5.12), (-5.12, 5.12)), (2.2, 2.6), (Minimum(0.0, 0.0, 0.0),),
+            ((-5.12, 5.12), (-5.12, 5.12)), (4.5, 3.5), (Minimum(0.0, 0.0, 0.0),),
             lr_scale=0.05, log_contours=False,
             formula="20 + x**2 - 10*cos(2*pi*x) + y**2 - 10*cos(2*pi*y)",
+            why_start=(
+                'Far out on the bowl, with rings of local minima between the start and the centre: methods whose stable rates are small stop in the first well; AdaGrad and Adam, whose stable rates are large, hop several wells further in.'
+            ),
         ),
         Surface(
             "ackley", "Ackley", 5,
@@ -369,6 +386,9 @@ SURFACES: dict[str, Surface] = {
             lr_scale=0.1, log_contours=False,
             note="Not differentiable at the origin (a cone tip); the gradient there is taken as 0.",
             formula="-20*exp(-0.2*sqrt(0.5*(x**2 + y**2))) - exp(0.5*(cos(2*pi*x) + cos(2*pi*y))) + e + 20",
+            why_start=(
+                'Among the ripples away from the centre: between ripples the surface is nearly flat, so the race shows who follows the weak overall slope to the centre and who stops in a ripple.'
+            ),
         ),
         Surface(
             "booth", "Booth", 6,
@@ -377,6 +397,9 @@ SURFACES: dict[str, Surface] = {
             ((-10.0, 10.0), (-10.0, 10.0)), (-8.0, -6.0), (Minimum(1.0, 3.0, 0.0),),
             lr_scale=0.1,
             formula="(x + 2*y - 7)**2 + (2*x + y - 5)**2",
+            why_start=(
+                'In the far corner of a plain, well-conditioned bowl: nearly every optimizer gets there, so the race is about how directly and how fast.'
+            ),
         ),
         Surface(
             "matyas", "Matyas", 7,
@@ -385,6 +408,9 @@ SURFACES: dict[str, Surface] = {
             ((-10.0, 10.0), (-10.0, 10.0)), (-8.0, 6.0), (Minimum(0.0, 0.0, 0.0),),
             lr_scale=1.0,
             formula="0.26*(x**2 + y**2) - 0.48*x*y",
+            why_start=(
+                'Off the floor of a long, flat valley along the diagonal y = x: steps first fall onto the diagonal, then crawl along it, which separates the methods that build up speed from the rest.'
+            ),
         ),
         Surface(
             "three_hump_camel", "Three-hump camel", 8,
@@ -393,6 +419,9 @@ SURFACES: dict[str, Surface] = {
             ((-2.5, 2.5), (-2.5, 2.5)), (2.0, -2.0), (Minimum(0.0, 0.0, 0.0),),
             lr_scale=0.1,
             formula="2*x**2 - 1.05*x**4 + x**6/6 + x*y + y**2",
+            why_start=(
+                "Beside a side hump's local minimum at about (1.75, -0.87): optimizers that keep their speed (Nesterov, AdaGrad's large first steps) roll past it to the global minimum; the others settle in it."
+            ),
         ),
         Surface(
             "six_hump_camel", "Six-hump camel", 9,
@@ -405,6 +434,9 @@ SURFACES: dict[str, Surface] = {
             ),
             lr_scale=0.05,
             formula="(4 - 2.1*x**2 + x**4/3)*x**2 + x*y + (4*y**2 - 4)*y**2",
+            why_start=(
+                'Outside the left end, with a hump between the start and the two global minima: the race ends in three places, a local minimum next to the start, a deeper one reached with momentum, and a global minimum (Adam).'
+            ),
         ),
         Surface(
             "goldstein_price", "Goldstein-Price", 10,
@@ -417,6 +449,9 @@ SURFACES: dict[str, Surface] = {
                 "(1 + (x + y + 1)**2*(19 - 14*x + 3*x**2 - 14*y + 6*x*y + 3*y**2))*"
                 "(30 + (2*x - 3*y)**2*(18 - 32*x + 12*x**2 + 48*y - 36*x*y + 27*y**2))"
             ),
+            why_start=(
+                'Values here span six orders of magnitude, so no single learning rate suits every region: a rate small enough for the steep walls barely moves plain gradient descent on the floor, while momentum and RMSProp reach the minimum at (0, -1).'
+            ),
         ),
         Surface(
             "styblinski_tang", "Styblinski-Tang", 11,
@@ -426,6 +461,9 @@ SURFACES: dict[str, Surface] = {
             (Minimum(-2.903534027771177, -2.903534027771177, -78.33233140754282),),
             lr_scale=0.02, log_contours=False,
             formula="0.5*(x**4 - 16*x**2 + 5*x + y**4 - 16*y**2 + 5*y)",
+            why_start=(
+                'In the upper-right basin, next to a local minimum at about (2.75, 2.75): Momentum and Adam carry their speed over the ridge to the global minimum; the others stop in the local one.'
+            ),
         ),
         Surface(
             "saddle", "Saddle", 12,
@@ -435,6 +473,9 @@ SURFACES: dict[str, Surface] = {
             lr_scale=0.1, log_contours=False,
             note="Unbounded below: there is no minimum, only the saddle at the origin to escape.",
             formula="x**2 - y**2",
+            why_start=(
+                "Just off the saddle's ridge (y = 0.01): the push away along y starts tiny, so the race shows how quickly each optimizer notices it and escapes."
+            ),
         ),
         Surface(
             "monkey_saddle", "Monkey saddle", 13,
@@ -444,6 +485,9 @@ SURFACES: dict[str, Surface] = {
             lr_scale=0.05, log_contours=False,
             note="Unbounded below: there is no minimum; the degenerate saddle at the origin has zero Hessian.",
             formula="x**3 - 3*x*y**2",
+            why_start=(
+                'On a slope near the flat, degenerate saddle at the origin: the gradient vanishes towards the centre, and the race shows which optimizers keep moving downhill and which stall.'
+            ),
         ),
     )
 }

@@ -633,3 +633,13 @@ def test_custom_surface_refuses_a_view_too_narrow_to_draw():
     with pytest.raises(ValueError, match="at least 1e-06"):
         optviz.custom_surface("x^2 + y^2", bounds=((0.0, 1e-9), (-1.0, 1.0)))
     optviz.custom_surface("x^2 + y^2", bounds=((0.0, 1e-6), (-1.0, 1.0)))  # the narrowest allowed
+
+
+def test_a_suggested_start_lies_where_f_is_defined() -> None:
+    # log(-x) is undefined on the right half, where the suggested start used to sit.
+    from optviz.custom import custom_surface
+
+    s = custom_surface("log(-x) + y^2")
+    x, y = s.start
+    assert x < 0 and math.isfinite(math.log(-x) + y * y)
+    assert math.isfinite(s.value_and_grad(x, y)[0])

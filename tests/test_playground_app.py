@@ -88,6 +88,10 @@ def test_surface_choice_moves_start_and_learning_rates():
     assert at.query_params["surface"] == "rosenbrock"
     assert float(at.query_params["adam.lr"]) == suggested_lr("rosenbrock", "adam")
     assert "Rosenbrock" in race_spec(at)["layout"]["title"]["text"]
+    # Rosenbrock's race is longer by default (its valley is slow); back on the bowl, 300 again.
+    assert at.sidebar.slider(key="steps").value == 1000 and at.query_params["steps"] == "1000"
+    at.sidebar.selectbox(key="surface").set_value("quadratic").run()
+    assert at.sidebar.slider(key="steps").value == 300
 
 
 def test_optimizer_choice_sets_the_field():
@@ -307,6 +311,7 @@ def test_optimizers_page_lists_every_registry_entry():
 def test_custom_formula_races_and_a_bad_one_keeps_the_last_good_surface():
     at = run_app({"optimizers": "sgd,adam", "steps": "100"})
     at.sidebar.selectbox(key="surface").set_value("custom").run()
+    at.sidebar.slider(key="steps").set_value(100).run()  # a new surface brings its own steps
     at.sidebar.text_input(key="formula").set_value("(x - 1)^2 + 3*(y + 1)^2").run()
     assert not at.sidebar.error
     # The race runs on the typed surface: SGD's path is the closed form of gradient descent on it.

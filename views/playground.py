@@ -7,6 +7,7 @@ store in session state, so an optimizer's settings survive being deselected and 
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import replace
@@ -94,7 +95,7 @@ def load(settings: RaceSettings) -> None:
         "optimizers": list(settings.optimizers),
         "start_x": float(settings.start_point[0]),
         "start_y": float(settings.start_point[1]),
-        "steps": settings.steps,
+        "steps": settings.step_count,
         "noise": settings.noise,
         "seed": settings.seed,
         "shared_lr_on": settings.shared_lr is not None,
@@ -140,8 +141,9 @@ def typed_surface() -> RaceSettings:
     return typed
 
 
-def on_surface_change() -> None:
-    """A new surface (or formula, or view) gets its own start and learning rates; other settings stay."""
+def on_surface_change(new_surface: bool = False) -> None:
+    """A new formula or view gets its own start and learning rates, a newly chosen surface its
+    own steps too; other settings stay."""
     for key in ("surface", "formula", "x_min", "x_max", "y_min", "y_max"):
         if key in st.session_state:
             remember(key, st.session_state[key])
@@ -150,7 +152,7 @@ def on_surface_change() -> None:
     except ValueError:
         return  # the sidebar shows the error at the formula
     x, y = surf.start
-    updates = {"start_x": x, "start_y": y}
+    updates = {"start_x": x, "start_y": y, **({"steps": surf.steps} if new_surface else {})}
     updates.update({hp_key(oid, "lr"): d["lr"] for oid, d in surface_defaults(surf).items()})
     for key, value in updates.items():
         remember(key, value)
@@ -270,7 +272,7 @@ def sidebar() -> RaceSettings:
     sb = st.sidebar
     keep("surface")
     surface = sb.selectbox(
-        "Surface", [*SURFACES, CUSTOM], key="surface", on_change=on_surface_change,
+        "Surface", [*SURFACES, CUSTOM], key="surface", on_change=on_surface_change, kwargs={"new_surface": True},
         format_func=lambda sid: SURFACES[sid].name if sid in SURFACES else "Custom formula...",
     )
     remember("surface", surface)
@@ -321,6 +323,10 @@ def sidebar() -> RaceSettings:
         keep(key)
         remember(key, col.number_input(key[-1], key=key, step=0.1, format="%.4f"))
     sb.caption("Or click anywhere on the map.")
+    start = (float(st.session_state["start_x"]), float(st.session_state["start_y"]))
+    if not math.isfinite(chosen_surface.surface_obj.value_and_grad(*start)[0]):
+        sb.error(f"f is not defined at the start ({start[0]:g}, {start[1]:g}), so every optimizer stops at step 0. "
+                 "Pick a start where the map is coloured (grey marks where f is undefined).")
 
     keep("steps")
     steps = sb.slider("Steps", 1, PLAYGROUND_MAX_STEPS, key="steps")
