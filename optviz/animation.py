@@ -4,8 +4,10 @@ No browser is involved. Each frame is a palette image: the contour map of
 :func:`optviz.raster.contour_bands` (the picture behind the Playground's map) with the
 minima and the start, every optimizer's path so far and its head in
 :data:`optviz.figures.COLORS`, and a side panel with the title, the legend and a step counter.
-The frames show the same steps as the Playground's animation
-(:func:`optviz.figures.frame_steps`), and each path is drawn through the same points.
+Each frame shows the true path through every step up to its own (a long run within half a
+pixel), and the last frame the whole race, as the Playground's map does. With both axes on
+one scale (the default, as on the map) the picture shows more of the surface on two sides
+rather than stretching the view.
 
 Drawing straight into palette indices keeps every colour exact, so the GIF needs no
 quantising; the MP4 maps the indices to RGB and pipes them to the ffmpeg binary that the
@@ -14,6 +16,7 @@ quantising; the MP4 maps the indices to RGB and pipes them to the ffmpeg binary 
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import tempfile
@@ -27,8 +30,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .figures import COLORS, frame_steps
 from .optimizers import OPTIMIZERS
+from .polyline import drawn_points, prefix
 from .race import frame_ms, race_title
-from .raster import contour_bands
+from .raster import colour_scale, contour_bands, fit_view
 from .settings import RaceSettings
 from .simulate import Trajectory
 
@@ -38,6 +42,7 @@ MAX_SIZE = (3840, 2160)
 MAX_FRAMES = 100
 HOLD_LAST_MS = 1500  # the GIF rests on its last frame before it loops
 _DRAW_LIMIT = 20_000.0  # pixel coordinates beyond this are clipped before Pillow sees them
+MAX_DRAWN_POINTS = 5_000  # per path and frame; a longer path is drawn within half a pixel
 
 # Palette entries after the contour's own colours.
 _FIXED = {
@@ -53,12 +58,16 @@ _FIXED = {
 @dataclass(frozen=True)
 class Animation:
     """Frames as palette indices: ``frames[k]`` is (height, width) uint8 into ``palette``
-    (n, 3), and shows the race after ``steps[k]`` steps."""
+    (n, 3), and shows the race after ``steps[k]`` steps. The map fills the frame's left
+    ``plot_size`` (width, height) pixels and shows ``view`` ((x_min, x_max), (y_min, y_max)),
+    the pixel centres at its edges."""
 
     frames: list[np.ndarray]
     palette: np.ndarray
     steps: np.ndarray
     frame_ms: int
+    plot_size: tuple[int, int] = (0, 0)
+    view: tuple[tuple[float, float], tuple[float, float]] = ((0.0, 1.0), (0.0, 1.0))
 
     @property
     def size(self) -> tuple[int, int]:
@@ -113,22 +122,22 @@ def _clip(p: np.ndarray, q: np.ndarray, low: float, high: float) -> tuple[np.nda
 
 
 class _Path:
-    """One trajectory in pixels, through the points the Playground's frames use."""
+    """One trajectory in pixels: every step, or (a long run) the points within half a pixel
+    of it (:func:`optviz.polyline.drawn_points`)."""
 
-    def __init__(self, t: Trajectory, shown: np.ndarray, to_pixels) -> None:
-        n = len(t.path)
-        index = shown[shown <= n - 1]
-        if index[-1] != n - 1:
-            index = np.append(index, n - 1)
-        self.index = index
-        self.xy = to_pixels(t.path[index])
-        self.fits = bool(np.all(np.abs(self.xy) <= _DRAW_LIMIT))
+    def __init__(self, t: Trajectory, to_pixels) -> None:
+        pixels = to_pixels(t.path)
+        with np.errstate(invalid="ignore", over="ignore"):
+            self.index = drawn_points(pixels, 0.5, MAX_DRAWN_POINTS)  # within half a pixel past MAX_DRAWN_POINTS
+        self.last = len(t.path) - 1
+        self.xy_all = pixels
+        self.fits = bool(np.all(np.abs(pixels[self.index]) <= _DRAW_LIMIT))
         self.colour = t.optimizer
         self.diverged = t.diverged_at is not None
 
-    def points_at(self, step: int) -> int:
-        """How many of the path's points the frame showing ``step`` draws."""
-        return int(np.searchsorted(self.index, step, side="right")) or 1
+    def points_at(self, step: int) -> np.ndarray:
+        """The path up to ``step`` in pixels: every drawn point up to it, then the point at it."""
+        return self.xy_all[prefix(self.index, min(step, self.last))]
 
 
 def _star(cx: float, cy: float, outer: float) -> list[tuple[float, float]]:
@@ -158,7 +167,13 @@ def render_frames(
     plot_w, plot_h = width - panel, height
     (x_lo, x_hi), (y_lo, y_hi) = surf.bounds
 
-    indices, contour_palette, _, _ = contour_bands(surf, plot_w, plot_h)
+    if settings.equal_axes:  # as the Playground draws it: one scale, more of the surface around the view
+        (x_lo, x_hi), (y_lo, y_hi) = fit_view(surf.bounds, plot_w, plot_h)
+        scale = colour_scale(surf, plot_w, plot_h)
+    else:
+        scale = None
+    indices, contour_palette, _, _ = contour_bands(surf, plot_w, plot_h, bounds=((x_lo, x_hi), (y_lo, y_hi)),
+                                                   scale=scale)
     names = [*_FIXED, *(f"opt:{oid}" for oid in OPTIMIZERS)]
     colours = [*_FIXED.values(), *(_hex(COLORS[oid]) for oid in OPTIMIZERS)]
     palette = np.vstack([contour_palette, np.array(colours, dtype=np.uint8)])
@@ -216,24 +231,24 @@ def render_frames(
 
     longest = max(len(t.path) - 1 for t in runs)
     shown = frame_steps(longest, max_frames)
-    paths = [_Path(t, shown, to_pixels) for t in runs]
+    paths = [_Path(t, to_pixels) for t in runs]
     frames = []
     for step in shown:
         plot = plot_bg.copy()
         draw = ImageDraw.Draw(plot)
         for path in paths:
-            n = path.points_at(step)
+            xy = path.points_at(step)
             colour = ink[f"opt:{path.colour}"]
-            if n > 1:
+            if len(xy) > 1:
                 if path.fits:
-                    draw.line([tuple(p) for p in path.xy[:n]], fill=colour, width=line_w, joint="curve")
+                    draw.line([tuple(p) for p in xy], fill=colour, width=line_w, joint="curve")
                 else:
-                    for a, b in zip(path.xy[: n - 1], path.xy[1:n], strict=True):
+                    for a, b in itertools.pairwise(xy):
                         piece = _clip(a, b, -2.0 * line_w, max(plot_w, plot_h) + 2.0 * line_w)
                         if piece is not None:
                             draw.line([tuple(piece[0]), tuple(piece[1])], fill=colour, width=line_w)
         for path in paths:  # heads on top of every path
-            hx, hy = path.xy[path.points_at(step) - 1]
+            hx, hy = path.points_at(step)[-1]
             if abs(hx) > _DRAW_LIMIT or abs(hy) > _DRAW_LIMIT:
                 continue
             colour = ink[f"opt:{path.colour}"]
@@ -247,7 +262,8 @@ def render_frames(
         frame.paste(plot, (0, 0))
         ImageDraw.Draw(frame).text((left, counter_y), f"step {int(step)}", fill=ink["text"], font=counter_font)
         frames.append(np.asarray(frame, dtype=np.uint8))
-    return Animation(frames=frames, palette=palette, steps=shown, frame_ms=frame_ms(settings))
+    return Animation(frames=frames, palette=palette, steps=shown, frame_ms=frame_ms(settings),
+                     plot_size=(plot_w, plot_h), view=((x_lo, x_hi), (y_lo, y_hi)))
 
 
 def _wrap(text: str, font, width: float) -> list[str]:

@@ -49,6 +49,7 @@ IMAGE_TEMPLATE = "plotly_white"  # explicit: importing streamlit makes its own d
 BROWSER_START_TIMEOUT = 60.0
 RENDER_TIMEOUT = 90.0
 BACKGROUND_RESOLUTION = 1600  # pixels across of the exported contour picture
+HTML_FRAME_POINT_BUDGET = 400_000  # a file, not a page's rerun: every frame in full (about 8 MB at most)
 
 
 __all__ = [
@@ -98,7 +99,8 @@ def race_figure_for_export(
     """
     runs = list(runs)
     lines = _wrap_words(settings_caption(settings, runs), max(60, width // 7))
-    figure = race_map(settings, runs, height=height, resolution=BACKGROUND_RESOLUTION, max_frames=MAX_FRAMES).validated()
+    figure = race_map(settings, runs, height=height, resolution=BACKGROUND_RESOLUTION, max_frames=MAX_FRAMES,
+                      frame_budget=HTML_FRAME_POINT_BUDGET).validated()
     figure.data[CLICK_TRACE].visible = False
     figure.update_layout(
         template=IMAGE_TEMPLATE,

@@ -19,7 +19,8 @@ import plotly.graph_objects as go
 from _plotly_utils.utils import convert_to_base64
 
 from .optimizers import OPTIMIZERS
-from .raster import CONTOUR_STOPS, colour_levels, contour_bands, png_data_uri
+from .polyline import drawn_points
+from .raster import CONTOUR_STOPS, colour_levels, colour_scale, contour_bands, png_data_uri
 from .simulate import Trajectory, surface_grid
 from .surfaces import Surface, get_surface
 
@@ -42,7 +43,8 @@ COLORS: dict[str, str] = {o.id: PALETTE[o.index] for o in OPTIMIZERS.values()}
 
 CONTOUR_SCALE = [[stop, colour] for stop, colour in CONTOUR_STOPS]
 CLICK_TRACE = 0  # index of the invisible grid whose clicks set the start point
-MAX_PATH_POINTS = 1500  # points drawn per full path; longer runs are thinned evenly
+MAX_PATH_POINTS = 1500  # points per line on the loss and distance charts; longer runs are thinned evenly
+MAP_PATH_POINTS = 5001  # points per path on the race map: any Playground race in full; past it, simplified
 ROUND = 6  # decimals kept in the figure JSON
 MAP_HEIGHT = 620  # pixels: the race map, its 3D view and the placeholder that holds its place
 LOG_FLOOR = 1e-16  # log charts show anything below as this: float64 cannot tell it from 0 here
@@ -120,10 +122,38 @@ def label_of(t: Trajectory) -> str:
 
 
 @lru_cache(maxsize=64)
-def _background(surface: Surface, width: int) -> tuple[str, tuple[float, float], str]:
+def _background(surface: Surface, width: int, height: int) -> tuple[str, tuple[float, float], str]:
     """The contour map of a surface as a PNG data URI (cached: it depends on nothing else)."""
-    indices, palette, value_range, meaning = contour_bands(surface, width, max(2, round(width * 0.75)))
+    indices, palette, value_range, meaning = contour_bands(surface, width, height)
     return png_data_uri(indices, palette), value_range, meaning
+
+
+SURROUNDINGS_ASPECT = (0.5, 3.0)
+"""The narrowest and widest map (width / height) the surroundings picture fills."""
+
+
+def surroundings(bounds) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The region around a view that a map drawn to scale may show: a chart wider or taller
+    than the view shows more of the surface on two sides rather than blank paper."""
+    (x_lo, x_hi), (y_lo, y_hi) = bounds
+    narrow, wide = SURROUNDINGS_ASPECT
+    half_x = 0.5 * max(x_hi - x_lo, wide * (y_hi - y_lo))
+    half_y = 0.5 * max(y_hi - y_lo, (x_hi - x_lo) / narrow)
+    cx, cy = 0.5 * (x_lo + x_hi), 0.5 * (y_lo + y_hi)
+    return (cx - half_x, cx + half_x), (cy - half_y, cy + half_y)
+
+
+@lru_cache(maxsize=64)
+def _surroundings_image(surface: Surface, width: int, height: int, longest: int = 1200) -> dict:
+    """The surface around its view (:func:`surroundings`), coloured as the view's picture of
+    this size is, as a layout image below it."""
+    (x_lo, x_hi), (y_lo, y_hi) = region = surroundings(surface.bounds)
+    ratio = (x_hi - x_lo) / (y_hi - y_lo)
+    size = (longest, max(2, round(longest / ratio))) if ratio >= 1 else (max(2, round(longest * ratio)), longest)
+    scale = colour_scale(surface, width, height)
+    indices, palette, _, _ = contour_bands(surface, *size, bounds=region, scale=scale)
+    return dict(source=png_data_uri(indices, palette), xref="x", yref="y", x=x_lo, y=y_hi, sizex=x_hi - x_lo,
+                sizey=y_hi - y_lo, sizing="stretch", layer="below")
 
 
 def _round_nodes(lo: float, hi: float, most: int) -> np.ndarray:
@@ -148,6 +178,99 @@ def frame_steps(steps_done: int, max_frames: int) -> np.ndarray:
     return _thin(steps_done + 1, max_frames)
 
 
+FRAME_POINT_BUDGET = 70_000
+"""Most path points the race map's frames carry in all (about 20 bytes of JSON each): every
+frame redraws each path from its start, so frames cost the sum of their paths' lengths."""
+MIN_FRAMES = 20
+DRAW_TOLERANCE = 5e-4
+"""A drawn path stays this close to the true one, as a fraction of the view's diagonal (half a
+pixel across a 1000-pixel map), where it has more than MAP_PATH_POINTS points; a doubling of
+it at a time where the frames would exceed their budget. The figure's ``layout.meta``
+says what was used (0: every point drawn)."""
+
+
+def _view_diagonal(surface: Surface) -> float:
+    (x_lo, x_hi), (y_lo, y_hi) = surface.bounds
+    return math.hypot(x_hi - x_lo, y_hi - y_lo)
+
+
+def _frame_plan(trajectories: Sequence[Trajectory], tolerance: float, max_frames: int,
+                budget: int) -> tuple[list[np.ndarray], np.ndarray, float]:
+    """Which points each path draws, which steps the frames show, and how close the drawn
+    paths stay to the true ones (0: every point drawn), within ``budget`` points in all
+    where the truth allows.
+
+    Every point of every path while the frames fit the budget (and a path has at most
+    MAP_PATH_POINTS). Past that, in turn: paths simplified at ``tolerance`` (half a pixel:
+    the same picture), fewer frames (down to MIN_FRAMES), then the path with the most points
+    coarsened, one doubling at a time, but never past MAX_COARSENING times ``tolerance``: a
+    path that zigzags visibly for thousands of steps is drawn as it is, over budget, rather
+    than as a line it is not. Every frame draws the path up to its step, never a path through
+    the frames' steps alone.
+    """
+    longest = max((len(t.path) - 1 for t in trajectories), default=0)
+
+    def plan(drawn: list[np.ndarray], most_frames: int) -> tuple[np.ndarray, int]:
+        frames = most_frames
+        while True:
+            shown = frame_steps(longest, frames)
+            total = sum(int(_prefix_counts(d, len(t.path), shown).sum()) for d, t in zip(drawn, trajectories, strict=True))
+            if total <= budget or frames <= MIN_FRAMES:
+                return shown, total
+            frames = max(MIN_FRAMES, min(frames - 1, int(frames * budget / total)))
+
+    if all(len(t.path) <= MAP_PATH_POINTS for t in trajectories):
+        drawn = [np.arange(len(t.path)) for t in trajectories]
+        shown, total = plan(drawn, max_frames)
+        if total <= budget and len(shown) == min(max_frames, longest + 1):
+            return drawn, shown, 0.0
+    tolerances = [tolerance] * len(trajectories)
+    drawn = []
+    for k, t in enumerate(trajectories):
+        keep = drawn_points(t.path, tolerances[k], 0)
+        while len(keep) > MAP_PATH_POINTS and math.isfinite(tolerances[k] * 2):
+            tolerances[k] *= 2.0
+            keep = drawn_points(t.path, tolerances[k], 0)
+        drawn.append(keep)
+    while True:
+        shown, total = plan(drawn, max_frames)
+        coarsenable = [k for k in range(len(drawn)) if len(drawn[k]) > 2 and tolerances[k] < MAX_COARSENING * tolerance]
+        if total <= budget or not coarsenable:
+            used = [tol for tol, d, t in zip(tolerances, drawn, trajectories, strict=True) if len(d) < len(t.path)]
+            return drawn, shown, max(used, default=0.0)
+        biggest = max(coarsenable, key=lambda k: len(drawn[k]))
+        tolerances[biggest] *= 2.0
+        drawn[biggest] = drawn_points(trajectories[biggest].path, tolerances[biggest], 0)
+
+
+MAX_COARSENING = 4  # a long race is drawn within 4 x DRAW_TOLERANCE (2 pixels of a 1000-pixel map) at most
+
+
+def _prefix_counts(drawn: np.ndarray, points: int, shown: np.ndarray) -> np.ndarray:
+    """How many points each frame draws of a path with these drawn indices (see polyline.prefix)."""
+    last = np.minimum(shown, points - 1)
+    count = np.searchsorted(drawn, last, side="right")
+    return count + (drawn[count - 1] != last)
+
+
+def map_height(surface: Surface, equal_axes: bool = True, animated: bool = True) -> int:
+    """The race map's height in pixels: where both axes share one scale, enough for the view's
+    aspect across a desktop-wide chart (within limits), plus room for the controls."""
+    chrome = MAP_MARGIN_TOP + (MAP_MARGIN_BOTTOM_ANIMATED if animated else MAP_MARGIN_BOTTOM)
+    if not equal_axes:
+        return MAP_HEIGHT
+    (x_lo, x_hi), (y_lo, y_hi) = surface.bounds
+    plot = MAP_PLOT_WIDTH * (y_hi - y_lo) / (x_hi - x_lo)
+    return round(min(max(plot, 360), 560)) + chrome
+
+
+MAP_PLOT_WIDTH = 900  # pixels across the map's plot area in a desktop browser (for its height)
+MAP_MARGIN_TOP = 40
+MAP_MARGIN_TOP_COLOUR_BAR = 62  # without a legend, the colour bar sits above the map
+MAP_MARGIN_BOTTOM = 50
+MAP_MARGIN_BOTTOM_ANIMATED = 165
+
+
 def race_figure(
     surface: str | Surface,
     trajectories: Sequence[Trajectory],
@@ -158,19 +281,39 @@ def race_figure(
     resolution: int = 800,
     click_nodes: int = 25,
     title: str | None = None,
-    height: int = MAP_HEIGHT,
+    height: int | None = None,
+    equal_axes: bool = True,
+    legend: bool = True,
+    focus: str | None = None,
+    frame_budget: int = FRAME_POINT_BUDGET,
 ) -> go.Figure:
     """The race: contour map, one coloured path per optimizer, animation controls.
 
-    Trace order: contour, click grid, minima, start, then per optimizer its path and its head.
-    Frames update only the paths and heads; the slider's label is the step number.
+    Trace order: click grid, colour bar, minima, start, then per optimizer its path and its
+    head. Frames update only the paths and heads; each frame draws every path through every
+    step up to its own, so the last frame is the still picture. A long race (a path past
+    MAP_PATH_POINTS points, or frames past ``frame_budget`` points) is drawn within a small
+    distance of the true paths, given in ``layout.meta.drawn_within`` (see DRAW_TOLERANCE).
 
-    The contour is a background image (see :mod:`optviz.raster`): plotly.js drops contour
-    traces while it animates. The frames are kept raw (see :class:`RaceFigure`).
+    ``equal_axes`` draws both axes to one scale (a square domain looks square): the view
+    always shows, and a chart of another shape shows more of the surface around it.
+    ``focus`` (an optimizer id) fades the other paths. ``legend=False`` draws no legend and
+    a thin colour bar above the map, so the map has the chart's whole width (the Playground
+    shows its own key above it). The contour is a background image (see
+    :mod:`optviz.raster`): plotly.js drops contour traces while it animates. The frames are
+    kept raw (see :class:`RaceFigure`).
     """
     surf = get_surface(surface)
     (x_lo, x_hi), (y_lo, y_hi) = surf.bounds
-    background, (c_lo, c_hi), colour_title = _background(surf, resolution)
+    image_height = round(resolution * (y_hi - y_lo) / (x_hi - x_lo)) if equal_axes else round(resolution * 0.75)
+    image_size = (resolution, min(max(image_height, 2), 4 * resolution))
+    background, (c_lo, c_hi), colour_title = _background(surf, *image_size)
+    if legend:
+        colour_bar = dict(title=dict(text=colour_title, side="right"), thickness=12, x=1.0)
+    else:
+        colour_bar = dict(title=dict(text=colour_title, side="top", font=dict(size=12)), orientation="h", thickness=8,
+                          len=220, lenmode="pixels", x=1.0, xanchor="right", y=1.0, yanchor="bottom", ypad=2,
+                          tickfont=dict(size=10))
     gx, gy = np.meshgrid(_round_nodes(x_lo, x_hi, click_nodes), _round_nodes(y_lo, y_hi, click_nodes))
     sx, sy = start if start is not None else (trajectories[0].start if trajectories else surf.start)
     traces: list[dict] = [
@@ -181,13 +324,12 @@ def race_figure(
         ),
         dict(  # carries the colour bar of the background map
             type="scatter", x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="none",
-            marker=dict(color=[c_lo, c_hi], colorscale=CONTOUR_SCALE, showscale=True, size=0,
-                        colorbar=dict(title=dict(text=colour_title, side="right"), thickness=12, x=1.0)),
+            marker=dict(color=[c_lo, c_hi], colorscale=CONTOUR_SCALE, showscale=True, size=0, colorbar=colour_bar),
         ),
         dict(
             type="scatter", x=[m.x for m in surf.minima], y=[m.y for m in surf.minima], mode="markers",
             marker=dict(symbol="star", size=16, color="gold", line=dict(width=1.5, color="black")),
-            name="global minimum", showlegend=bool(surf.minima),
+            name="minimum" if len(surf.minima) == 1 else "minima", showlegend=bool(surf.minima),
             hovertemplate="minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
         ),
         dict(
@@ -197,15 +339,17 @@ def race_figure(
         ),
     ]
     first_path = len(traces)
-    for t in trajectories:
+    drawn, shown, drawn_within = _frame_plan(trajectories, DRAW_TOLERANCE * _view_diagonal(surf), max_frames,
+                                             frame_budget)
+    for t, keep in zip(trajectories, drawn, strict=True):
         colour = color_of(t.optimizer)
         name = OPTIMIZERS[t.optimizer].name
-        keep = _thin(len(t.path), MAX_PATH_POINTS)
         diverged = t.diverged_at is not None
+        faded = {"opacity": FADED} if focus is not None and t.optimizer != focus else {}
         traces.append(dict(
             type="scatter", x=_r(t.path[keep, 0]), y=_r(t.path[keep, 1]), mode="lines", name=label_of(t),
             line=dict(color=colour, width=2.5), legendgroup=t.optimizer,
-            hovertemplate=f"{name}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+            hovertemplate=f"{name}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>", **faded,
         ))
         traces.append(dict(
             type="scatter", x=_r(t.path[-1:, 0]), y=_r(t.path[-1:, 1]), mode="markers", legendgroup=t.optimizer,
@@ -215,52 +359,84 @@ def race_figure(
                 line=dict(width=2 if diverged else 1, color="black"),
             ),
             hovertemplate=f"{name}: diverged at step {t.diverged_at}<extra></extra>" if diverged else
-            f"{name}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+            f"{name}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>", **faded,
         ))
-    moving = list(range(first_path, len(traces)))
-    longest = max((len(t.path) - 1 for t in trajectories), default=0)
-    shown = frame_steps(longest, max_frames)
-    # Each run's points at the shown steps, and its last point, rounded once; a frame is then
-    # list slices (a long run has up to a million points: never convert them all).
-    columns = []
-    for t in trajectories:
-        on_path = shown[shown < len(t.path)]
-        end_x, end_y = _raw(t.path[-1])
-        columns.append((_raw(t.path[on_path, 0]), _raw(t.path[on_path, 1]), end_x, end_y))
-    frames = []
-    for step in shown.tolist():
-        data = []
-        for t, (xs, ys, end_x, end_y) in zip(trajectories, columns, strict=True):
-            last = min(step, len(t.path) - 1)
-            count = int(np.searchsorted(shown, last, side="right"))  # shown steps <= last
-            x, y = xs[:count], ys[:count]
-            if shown[count - 1] != last:  # a run that stopped early ends at its last point
-                x, y = [*x, end_x], [*y, end_y]
-            data.append({"type": "scatter", "x": x, "y": y})
-            data.append({"type": "scatter", "x": x[-1:], "y": y[-1:]})
-        frames.append({"name": str(step), "data": data, "traces": moving})
+    frames = _path_frames(trajectories, drawn, shown, first_path,
+                          coordinates=lambda t, index: (t.path[index, 0], t.path[index, 1]))
+    top = (MAP_MARGIN_TOP if legend else MAP_MARGIN_TOP_COLOUR_BAR) + (50 if title else 0)
+    images = [_surroundings_image(surf, *image_size)] if equal_axes else []
+    images.append(dict(source=background, xref="x", yref="y", x=x_lo, y=y_hi, sizex=x_hi - x_lo, sizey=y_hi - y_lo,
+                       sizing="stretch", layer="below"))
     layout = dict(
-        title=dict(text=title or surf.name, x=0.01, xanchor="left", y=0.99, yanchor="top"),
-        height=height,
-        margin=dict(l=60, r=95, t=90, b=50),
-        xaxis=dict(range=[x_lo, x_hi], title=dict(text="x"), constrain="domain", showgrid=False, zeroline=False),
-        yaxis=dict(range=[y_lo, y_hi], title=dict(text="y"), showgrid=False, zeroline=False),
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0.0, bgcolor="rgba(255,255,255,0.7)"),
+        height=height or map_height(surf, equal_axes, animated=len(frames) > 1) + (top - MAP_MARGIN_TOP),
+        margin=dict(l=60 if legend else 50, r=95 if legend else 15, t=top, b=MAP_MARGIN_BOTTOM),
+        # Constrained by widening the range: a chart not of the view's shape shows more surface.
+        xaxis=dict(range=[x_lo, x_hi], title=dict(text="x"), constrain="range", showgrid=False, zeroline=False),
+        yaxis=dict(range=[y_lo, y_hi], title=dict(text="y"), constrain="range", showgrid=False, zeroline=False),
+        showlegend=legend,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0.0, bgcolor="rgba(255,255,255,0.7)"),
         clickmode="event+select",
         dragmode="pan",
         hovermode="closest",  # what Streamlit sets on a selectable chart: set here, the map is not laid out again
         uirevision=surf.id,
         plot_bgcolor="white",
-        images=[dict(
-            source=background, xref="x", yref="y", x=x_lo, y=y_hi, sizex=x_hi - x_lo, sizey=y_hi - y_lo,
-            sizing="stretch", layer="below",
-        )],
+        images=images,
+        meta=dict(drawn_within=drawn_within),  # how far a drawn path may be from the true one (0: exact)
     )
+    if equal_axes:
+        layout["yaxis"].update(scaleanchor="x", scaleratio=1)
+    if title:
+        layout["title"] = dict(text=title, x=0.01, xanchor="left", y=0.99, yanchor="top")
     if len(frames) > 1:
         layout.update(_animation_controls([f["name"] for f in frames], frame_ms))
+        layout["margin"]["b"] = MAP_MARGIN_BOTTOM_ANIMATED
     else:
         frames = []
     return RaceFigure(data=traces, layout=styled(layout), raw_frames=frames, plain=True)
+
+
+FADED = 0.18  # opacity of the paths not in focus
+
+
+def _path_frames(trajectories: Sequence[Trajectory], drawn: Sequence[np.ndarray], shown: np.ndarray,
+                 first_path: int, coordinates, touch_static: bool = True) -> list[dict]:
+    """One raw frame per shown step: each path through every drawn point up to that step, and
+    its head at that step (a run that stopped earlier stays at its end).
+
+    The paths and heads are the traces from ``first_path`` on. With ``touch_static`` every
+    frame also lists the traces before them, unchanged (an empty update): plotly.js
+    recomputes every trace when it animates without a redraw but draws only the listed ones,
+    and a trace it recomputed without drawing broke the next click selection (the start
+    could not be moved after Play).
+
+    ``coordinates(t, index)`` gives the trace's coordinate arrays (x, y, maybe z) at those
+    path indices. Each point is rounded and converted once; a frame is then list slices (a
+    long run has up to a million points: never convert them all).
+    """
+    kind = None
+    columns = []
+    for t, keep in zip(trajectories, drawn, strict=True):
+        last = np.minimum(shown, len(t.path) - 1)
+        kept, heads = ([_raw(c) for c in coordinates(t, idx)] for idx in (keep, last))
+        kind = kind or ("scatter3d" if len(kept) == 3 else "scatter")
+        counts = np.searchsorted(keep, last, side="right")
+        exact = keep[counts - 1] == last
+        columns.append((kept, heads, counts.tolist(), exact.tolist()))
+    frames = []
+    kind = kind or "scatter"
+    unchanged = [{"type": kind}] * first_path if touch_static else []
+    moving = list(range(first_path - len(unchanged), first_path + 2 * len(columns)))
+    for f, step in enumerate(shown.tolist()):
+        data = list(unchanged)
+        for kept, heads, counts, exact in columns:
+            axes = "xyz"[: len(kept)]
+            head = {axis: h[f:f + 1] for axis, h in zip(axes, heads, strict=True)}
+            path = {axis: k[:counts[f]] if exact[f] else [*k[:counts[f]], *head[axis]]
+                    for axis, k in zip(axes, kept, strict=True)}
+            data.append({"type": kind, **path})
+            data.append({"type": kind, **head})
+        frames.append({"name": str(step), "data": data, "traces": moving})
+    return frames
 
 
 class PlainFigure(go.Figure):
@@ -367,9 +543,10 @@ def _rebuild_figure(cls: type, figure: dict) -> PlainFigure:
     return cls(plain=True, **figure)
 
 
-def placeholder_figure(text: str, height: int = MAP_HEIGHT) -> PlainFigure:
-    """An empty chart of the race map's height with ``text`` in the middle: holds the map's
-    place while the kernels load, and makes the browser fetch its chart library meanwhile."""
+def placeholder_figure(text: str, height: int | None = None) -> PlainFigure:
+    """An empty chart of the default race map's height with ``text`` in the middle: holds the
+    map's place while the kernels load, and makes the browser fetch its chart library meanwhile."""
+    height = height or map_height(get_surface("quadratic"))
     hidden = dict(visible=False)
     return _figure([], dict(height=height, xaxis=hidden, yaxis=hidden, annotations=[dict(
         text=text, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=16))]))
@@ -379,54 +556,63 @@ def _figure(data: list[dict], layout: dict) -> PlainFigure:
     return PlainFigure(data=data, layout=styled(layout), plain=True)
 
 
-def _frame_args(duration: int, from_current: bool = True) -> dict:
-    """One set of animation arguments, shared by play, replay, pause and every slider step."""
+def _frame_args(duration: int, from_current: bool = True, redraw: bool = False) -> dict:
+    """One set of animation arguments, shared by play, replay, pause and every slider step
+    (``redraw``: the 3D view, whose WebGL scene plotly cannot update without one)."""
     return {
-        "frame": {"duration": duration, "redraw": False},
+        "frame": {"duration": duration, "redraw": redraw},
         "mode": "immediate",
         "fromcurrent": from_current,
         "transition": {"duration": 0},
     }
 
 
-def _animation_controls(names: list[str], frame_ms: int) -> dict:
-    """Layout entries for play / pause / replay buttons and a scrub slider labelled by the step.
+def _animation_controls(names: list[str], frame_ms: int, redraw: bool = False) -> dict:
+    """Layout entries for play / pause / replay buttons and, on the row below them, a scrub
+    slider across the whole width, labelled by the step (two rows: side by side, the buttons
+    covered the slider on a phone).
 
     Play continues from the frame on screen (so it resumes after a pause); Replay starts over.
     """
     return dict(
         updatemenus=[
             dict(
-                type="buttons", direction="left", x=0.0, y=-0.02, xanchor="left", yanchor="top",
-                pad=dict(r=10, t=50), showactive=False,
+                type="buttons", direction="left", x=0.0, y=0.0, xanchor="left", yanchor="top",
+                pad=dict(r=10, t=45), showactive=False,
                 buttons=[
-                    dict(label="▶ Play", method="animate", args=[None, _frame_args(frame_ms)]),
-                    dict(label="❚❚ Pause", method="animate", args=[[None], _frame_args(0)]),
-                    dict(label="⟲ Replay", method="animate", args=[names, _frame_args(frame_ms, from_current=False)]),
+                    dict(label="▶ Play", method="animate", args=[None, _frame_args(frame_ms, redraw=redraw)]),
+                    dict(label="❚❚ Pause", method="animate", args=[[None], _frame_args(0, redraw=redraw)]),
+                    dict(label="⟲ Replay", method="animate",
+                         args=[names, _frame_args(frame_ms, from_current=False, redraw=redraw)]),
                 ],
             )
         ],
         sliders=[
             dict(
-                active=len(names) - 1, x=0.22, y=-0.02, len=0.78, xanchor="left", yanchor="top",
-                pad=dict(t=40, b=10), ticklen=0, minorticklen=0, font=dict(color="rgba(0,0,0,0)"),
-                currentvalue=dict(prefix="step ", visible=True, xanchor="right", font=dict(color="#333", size=14)),
-                steps=[dict(label=n, method="animate", args=[[n], _frame_args(0)]) for n in names],
+                active=len(names) - 1, x=0.0, y=0.0, len=1.0, xanchor="left", yanchor="top",
+                pad=dict(t=85, b=10), ticklen=0, minorticklen=0, font=dict(color="rgba(0,0,0,0)"),
+                currentvalue=dict(prefix="step ", visible=True, xanchor="right", offset=4, font=dict(color="#333", size=14)),
+                steps=[dict(label=n, method="animate", args=[[n], _frame_args(0, redraw=redraw)]) for n in names],
             )
         ],
-        margin=dict(l=60, r=95, t=90, b=150),
     )
 
 
 def surface_3d_figure(surface: str | Surface, trajectories: Sequence[Trajectory], *, resolution: int = 80,
                       camera: tuple[float, float] = (-60.0, 30.0), view: dict | None = None,
-                      height: int = MAP_HEIGHT) -> go.Figure:
+                      height: int = MAP_HEIGHT, start: tuple[float, float] | None = None, max_frames: int = 40,
+                      frame_ms: int = 60, equal_axes: bool = True, legend: bool = True,
+                      focus: str | None = None) -> go.Figure:
     """The same race over the surface in 3D, seen from ``camera`` = (azimuth, elevation) in degrees,
     or exactly as ``view`` (plotly's scene.camera: ``eye``, and optionally ``center`` and ``up``).
 
+    Marks the start and the minima as the map does, and has the map's play, pause and step
+    slider (each frame the true path up to its step). With ``equal_axes`` the floor is drawn
+    to scale: a view twice as wide as it is deep looks so.
+
     The camera is set from Python because a changed figure remounts the chart in the browser
     and forgets any rotation made there; the Playground sends a rotation made with the mouse
-    back as ``view`` (views/camera_keeper.py).
+    back as ``view`` (views/camera_keeper.py). Frames leave the layout, and so the camera, alone.
     """
     surf = get_surface(surface)
     xs, ys, z = surface_grid(surf, resolution)
@@ -434,27 +620,68 @@ def surface_3d_figure(surface: str | Surface, trajectories: Sequence[Trajectory]
     transform = surf.log_contours and np.isfinite(z).any()
     z_floor = float(np.nanmin(z[np.isfinite(z)])) if transform else 0.0
 
-    def lift(values: np.ndarray) -> np.ndarray:
-        return np.log10(np.maximum(values - z_floor, 0.0) + 1.0) if transform else values
+    def lift(values) -> np.ndarray:
+        values = np.asarray(values, dtype=float)
+        return (np.log10(np.maximum(values - z_floor, 0.0) + 1.0) if transform else values) + 1e-3
 
-    traces = [dict(
-        type="surface", x=_r(xs), y=_r(ys), z=np.round(height_of, 4).tolist(), colorscale=CONTOUR_SCALE,
-        opacity=0.85, showscale=False, hoverinfo="skip", name="surface",
-    )]
-    for t in trajectories:
-        keep = _thin(len(t.path), MAX_PATH_POINTS)
+    def height_at(x: float, y: float) -> float:
+        return float(lift([surf.value_and_grad(x, y)[0]])[0])
+
+    sx, sy = start if start is not None else (trajectories[0].start if trajectories else surf.start)
+    start_z = height_at(sx, sy)
+    traces = [
+        dict(type="surface", x=_r(xs), y=_r(ys), z=np.round(height_of, 4).tolist(), colorscale=CONTOUR_SCALE,
+             opacity=0.85, showscale=False, hoverinfo="skip", name="surface"),
+        dict(type="scatter3d", x=[m.x for m in surf.minima], y=[m.y for m in surf.minima],
+             z=[height_at(m.x, m.y) for m in surf.minima], mode="markers", showlegend=bool(surf.minima),
+             name="minimum" if len(surf.minima) == 1 else "minima",
+             marker=dict(symbol="diamond", size=7, color="gold", line=dict(width=2, color="black")),
+             hovertemplate="minimum (%{x:.4g}, %{y:.4g})<extra></extra>"),
+        dict(type="scatter3d", x=[sx], y=[sy], z=[start_z if math.isfinite(start_z) else None], mode="markers",
+             name="start", marker=dict(symbol="circle-open", size=7, color="black", line=dict(width=3)),
+             hovertemplate="start (%{x:.4g}, %{y:.4g})<extra></extra>"),
+    ]
+    first_path = len(traces)
+    drawn, shown, drawn_within = _frame_plan(trajectories, DRAW_TOLERANCE * _view_diagonal(surf), max_frames,
+                                             FRAME_POINT_BUDGET_3D)
+    for t, keep in zip(trajectories, drawn, strict=True):
+        colour = color_of(t.optimizer)
+        faded = {"opacity": FADED} if focus is not None and t.optimizer != focus else {}
+        diverged = t.diverged_at is not None
         traces.append(dict(
-            type="scatter3d", x=_r(t.path[keep, 0]), y=_r(t.path[keep, 1]), z=_r(lift(t.loss[keep]) + 1e-3),
-            mode="lines", line=dict(color=color_of(t.optimizer), width=6), name=label_of(t),
-            legendgroup=t.optimizer,
+            type="scatter3d", x=_r(t.path[keep, 0]), y=_r(t.path[keep, 1]), z=_r(lift(t.loss[keep])),
+            mode="lines", line=dict(color=colour, width=6), name=label_of(t), legendgroup=t.optimizer, **faded,
         ))
-    return _figure(traces, dict(
-        height=height, margin=dict(l=0, r=0, t=30, b=0, autoexpand=True), uirevision="race-3d",
+        traces.append(dict(
+            type="scatter3d", x=_r(t.path[-1:, 0]), y=_r(t.path[-1:, 1]), z=_r(lift(t.loss[-1:])), mode="markers",
+            name=f"{OPTIMIZERS[t.optimizer].name} now", legendgroup=t.optimizer, showlegend=False,
+            marker=dict(symbol="x" if diverged else "circle", size=5, color=colour, line=dict(width=1, color="black")),
+            **faded,
+        ))
+    frames = _path_frames(trajectories, drawn, shown, first_path, touch_static=False,
+                          coordinates=lambda t, index: (t.path[index, 0], t.path[index, 1], lift(t.loss[index])))
+    (x_lo, x_hi), (y_lo, y_hi) = surf.bounds
+    longest_side = max(x_hi - x_lo, y_hi - y_lo)
+    floor = (dict(x=(x_hi - x_lo) / longest_side, y=(y_hi - y_lo) / longest_side) if equal_axes else dict(x=1, y=1))
+    layout = dict(
+        height=height, margin=dict(l=0, r=0, t=30, b=0), uirevision="race-3d", showlegend=legend,
         scene=dict(xaxis=dict(title=dict(text="x")), yaxis=dict(title=dict(text="y")),
                    zaxis=dict(title=dict(text=z_title)), aspectmode="manual",
-                   aspectratio=dict(x=1, y=1, z=0.6), camera=view or dict(eye=_eye(*camera))),
-        legend=dict(orientation="h", y=1.02),
-    ))
+                   aspectratio=dict(**floor, z=0.6), camera=view or dict(eye=_eye(*camera))),
+        legend=dict(orientation="h", y=1.02), meta=dict(drawn_within=drawn_within),
+    )
+    if len(frames) > 1:
+        layout.update(_animation_controls([f["name"] for f in frames], frame_ms, redraw=True))
+        layout["margin"]["b"] = MAP_MARGIN_BOTTOM_ANIMATED - 40
+        layout["height"] = height + layout["margin"]["b"]
+        layout["scene"]["domain"] = dict(x=[0, 1], y=[0, 1])
+    else:
+        frames = []
+    return RaceFigure(data=traces, layout=styled(layout), raw_frames=frames, plain=True)
+
+
+FRAME_POINT_BUDGET_3D = 40_000
+"""The 3D view's frames carry three coordinates a point and redraw the whole scene."""
 
 
 def _eye(azimuth: float, elevation: float, distance: float = 2.2) -> dict:
@@ -574,10 +801,16 @@ def summary_rows(surface: str | Surface, trajectories: Sequence[Trajectory]) -> 
             "optimizer": OPTIMIZERS[t.optimizer].name,
             "final loss": t.final_loss,
             "final point": f"({fx:.4g}, {fy:.4g})" if math.isfinite(fx) else "-",
-            f"reached minimum (within {t.tolerance:g})": reached,
+            reached_header(surf, t.tolerance): reached,
             "diverged at": "-" if t.diverged_at is None else f"step {t.diverged_at}",
         })
     return rows
+
+
+def reached_header(surface: Surface, tolerance: float) -> str:
+    """The summary's arrival column: the tolerance rounded, and what it is where it is the view's."""
+    meaning = ", 1/1000 of the view" if math.isclose(tolerance, 1e-3 * _view_diagonal(surface), rel_tol=1e-9) else ""
+    return f"reached minimum (distance ≤ {tolerance:.2g}{meaning})"
 
 
 def summary_markdown(rows: Sequence[dict]) -> str:

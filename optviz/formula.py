@@ -18,8 +18,11 @@ from __future__ import annotations
 import ast
 import ctypes
 import ctypes.util
+import io
+import keyword
 import math
 import threading
+import tokenize
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -124,6 +127,63 @@ def _prepare(text) -> tuple[str, list[int]]:
     return prepared, columns
 
 
+_BINARY = {"*", "/", "**", "+", "-"}
+_ONLY_BINARY = {"*", "/", "**"}
+
+
+def _syntax_problem(text: str, err: SyntaxError, columns: list[int], typed: str) -> tuple[str, int]:
+    """What is wrong with a formula Python cannot parse, in plain words, and where (an offset
+    into ``text``): a bracket never closed or never opened, an operator with nothing on one
+    side, two values with no operator between them, a character that has no place in a
+    formula. Python's own message points at column 1 for most of these."""
+
+    def shown(offset: int, length: int) -> str:  # the operator as typed (^, not the ** it became)
+        start = columns[offset] - 1
+        return typed[start:start + max(1, columns[min(offset + length - 1, len(columns) - 1)] - start)]
+
+    opened: list[int] = []
+    for offset, ch in enumerate(text):
+        if ch == "(":
+            opened.append(offset)
+        elif ch == ")":
+            if not opened:
+                return "this ')' closes a '(' that was never opened", offset
+            opened.pop()
+    if opened:
+        return "this '(' is never closed: add a ')'", opened[-1]
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
+                  if t.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT)]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        tokens = None
+    if tokens is None:
+        return f"this cannot be read as a formula ({err.msg})", max((err.offset or 1) - 1, 0)
+    for t in tokens:
+        if t.type == tokenize.NAME and keyword.iskeyword(t.string):
+            return f"{t.string!r} is a word of Python, not part of a formula; use {ALLOWED_TEXT}", t.start[1]
+        if (t.type == tokenize.ERRORTOKEN and not t.string.isspace()) or (t.type == tokenize.OP and t.string not in {
+                *_BINARY, "(", ")", ",", ".", "[", "]", "{", "}", ":", "<", ">", "==", "!=", "<=", ">=", ":="}):
+            return f"{t.string!r} has no place in a formula; use {ALLOWED_TEXT}", t.start[1]
+    previous = None  # the last token seen: None at the start
+    for t in tokens:
+        value = t.type in (tokenize.NUMBER, tokenize.NAME) or t.string == ")"
+        if t.string in _ONLY_BINARY and (previous is None or previous.string in _BINARY or previous.string == "("):
+            where = "at the start" if previous is None else f"right after {shown(previous.start[1], len(previous.string))!r}"
+            return f"{shown(t.start[1], len(t.string))!r} needs a value before it, not {where}", t.start[1]
+        if previous is not None and (value or t.string == "(") and (
+                previous.type == tokenize.NUMBER or previous.string == ")"
+                or (previous.type == tokenize.NAME and t.string != "(")):
+            a, b = previous.string, t.string
+            if previous.type == t.type == tokenize.NUMBER and b.startswith("."):
+                return f"the number {a + b!r} has more than one decimal point", previous.start[1]
+            return f"an operator is missing between {a!r} and {b!r}: write {a}*{b}", t.start[1]
+        previous = t
+    if previous is not None and previous.string in _BINARY:
+        return (f"{shown(previous.start[1], len(previous.string))!r} needs a value after it: the formula ends there",
+                previous.start[1])
+    return f"this cannot be read as a formula ({err.msg})", max((err.offset or 1) - 1, 0)
+
+
 def parse(text: str) -> sp.Expr:
     """The SymPy expression for a typed formula in x and y, or a :class:`FormulaError`.
 
@@ -140,8 +200,9 @@ def parse(text: str) -> sp.Expr:
         tree = ast.parse(prepared.strip(), mode="eval")
     except SyntaxError as err:
         lead = len(prepared) - len(prepared.lstrip())
-        col = columns[min(lead + max((err.offset or 1) - 1, 0), len(columns) - 1)]
-        raise FormulaError(f"this is not a formula Python's grammar can read ({err.msg})", col) from None
+        reason, offset = _syntax_problem(prepared.strip(), err, columns[lead:], text)
+        col = columns[min(lead + max(offset, 0), len(columns) - 1)]
+        raise FormulaError(reason, col) from None
     except (RecursionError, MemoryError, ValueError):
         raise FormulaError("the formula is nested too deeply") from None
     lead = len(prepared) - len(prepared.lstrip())

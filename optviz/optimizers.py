@@ -440,8 +440,10 @@ class Hyperparameter:
     """One hyperparameter: torch's keyword name, its default, where it is valid, how to show it.
 
     Valid values lie between ``low`` and ``high``; ``low_open``/``high_open`` exclude the end.
-    ``ui_low``/``ui_high`` bound the app's slider, which moves on ``scale`` ("log", "linear"
-    or "bool" for a switch).
+    ``ui_low``/``ui_high`` bound the app's slider, which moves on ``scale``: "log", "linear",
+    "decay" (a decay rate in [0, 1), whose slider stops at 0.9, 0.99, 0.999 and 0.9999: log
+    steps in 1 - decay) or "bool" for a switch. ``torch_default`` is torch.optim's default
+    where optviz's differs.
     """
 
     name: str
@@ -455,6 +457,7 @@ class Hyperparameter:
     high_open: bool = False
     ui_low: float | None = None
     ui_high: float | None = None
+    torch_default: float | bool | None = None
 
     @property
     def is_bool(self) -> bool:
@@ -499,9 +502,9 @@ def _eps(default: float, what: str = "the root") -> Hyperparameter:
     )
 
 
-def _decay(name: str, label: str, default: float, what: str) -> Hyperparameter:
+def _decay(name: str, label: str, default: float, what: str, torch_default: float | None = None) -> Hyperparameter:
     return Hyperparameter(
-        name, label, default, 0.0, 1.0, "linear", what, high_open=True, ui_high=0.9999,
+        name, label, default, 0.0, 1.0, "decay", what, high_open=True, ui_high=0.9999, torch_default=torch_default,
     )
 
 
@@ -524,9 +527,9 @@ DECOUPLED = Hyperparameter(
 BETA1 = _decay("beta1", "First-moment decay", 0.9, "Decay of the running mean of gradients (torch's betas[0]).")
 BETA2 = _decay("beta2", "Second-moment decay", 0.999, "Decay of the running mean of squared gradients (torch's betas[1]).")
 MOMENTUM = Hyperparameter(
-    "momentum", "Momentum", 0.9, 0.0, 1.0, "linear",
+    "momentum", "Momentum", 0.9, 0.0, 1.0, "decay",
     "Fraction of the previous velocity kept each step. torch's default is 0 (plain SGD); 0.9 here.",
-    high_open=True, ui_high=0.999,
+    high_open=True, ui_high=0.999, torch_default=0.0,
 )
 
 
@@ -585,14 +588,14 @@ OPTIMIZERS: dict[str, Optimizer] = {
                 WEIGHT_DECAY,
             ),
             ("momentum_buffer",),
-            r"b \leftarrow \mu b + (1 - \tau) g,\quad x \leftarrow x - \mathrm{lr}\, b",
+            r"\begin{aligned} b &\leftarrow \mu\, b + (1 - \tau)\, g \\ x &\leftarrow x - \mathrm{lr}\, b \end{aligned}",
             "Polyak (1964); torch.optim.SGD(momentum=...)", 0.05,
         ),
         Optimizer(
             "nesterov", "Nesterov (NAG)", 2,
             (_lr(1e-3), replace(MOMENTUM, low_open=True), WEIGHT_DECAY),
             ("momentum_buffer",),
-            r"b \leftarrow \mu b + g,\quad x \leftarrow x - \mathrm{lr}\,(g + \mu b)",
+            r"\begin{aligned} b &\leftarrow \mu\, b + g \\ x &\leftarrow x - \mathrm{lr}\,(g + \mu\, b) \end{aligned}",
             "Nesterov (1983); Sutskever et al. (2013); torch.optim.SGD(nesterov=True)", 0.05,
         ),
         Optimizer(
@@ -611,8 +614,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
                 WEIGHT_DECAY,
             ),
             ("state_sum", "effective_lr"),
-            r"s \leftarrow s + g^2,\quad x \leftarrow x - \frac{\mathrm{lr}}{1 + (t-1)\,\mathrm{lr\_decay}}\,"
-            r"\frac{g}{\sqrt{s} + \epsilon}",
+            r"\begin{aligned} \eta_t &= \frac{\mathrm{lr}}{1 + (t-1)\,\mathrm{lr\_decay}} \\ s &\leftarrow s + g^2 \\ x &\leftarrow x - \eta_t\,\frac{g}{\sqrt{s} + \epsilon} \end{aligned}",
             "Duchi, Hazan & Singer (2011), JMLR 12; torch.optim.Adagrad", 1.0,
         ),
         Optimizer(
@@ -624,8 +626,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
                 WEIGHT_DECAY,
             ),
             ("square_avg", "acc_delta", "effective_lr"),
-            r"v \leftarrow \rho v + (1-\rho) g^2,\ d = \frac{\sqrt{u + \epsilon}}{\sqrt{v + \epsilon}}\, g,\ "
-            r"u \leftarrow \rho u + (1-\rho) d^2,\ x \leftarrow x - \mathrm{lr}\, d",
+            r"\begin{aligned} v &\leftarrow \rho\, v + (1-\rho)\, g^2 \\ d &= \frac{\sqrt{u + \epsilon}}{\sqrt{v + \epsilon}}\, g \\ u &\leftarrow \rho\, u + (1-\rho)\, d^2 \\ x &\leftarrow x - \mathrm{lr}\, d \end{aligned}",
             "Zeiler (2012), arXiv:1212.5701; torch.optim.Adadelta", 10.0,
         ),
         Optimizer(
@@ -635,10 +636,11 @@ OPTIMIZERS: dict[str, Optimizer] = {
                 _decay(
                     "alpha", "Decay rate", 0.9,
                     "Decay of the running mean of squared gradients. 0.9 as in Hinton's lecture; torch's default is 0.99.",
+                    torch_default=0.99,
                 ),
                 _eps(1e-8),
                 Hyperparameter(
-                    "momentum", "Momentum", 0.0, 0.0, 1.0, "linear",
+                    "momentum", "Momentum", 0.0, 0.0, 1.0, "decay",
                     "Velocity kept between steps (0 = none).", high_open=True, ui_high=0.999,
                 ),
                 Hyperparameter(
@@ -652,7 +654,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
                 ),
             ),
             ("square_avg", "grad_avg", "momentum_buffer", "effective_lr"),
-            r"v \leftarrow \alpha v + (1-\alpha) g^2,\quad x \leftarrow x - \frac{\mathrm{lr}\, g}{\sqrt{v} + \epsilon}",
+            r"\begin{aligned} v &\leftarrow \alpha\, v + (1-\alpha)\, g^2 \\ x &\leftarrow x - \frac{\mathrm{lr}\, g}{\sqrt{v} + \epsilon} \end{aligned}",
             "Hinton, Srivastava & Swersky, Neural Networks for Machine Learning, lecture 6e (2012); torch.optim.RMSprop",
             0.1,
         ),
@@ -680,29 +682,28 @@ OPTIMIZERS: dict[str, Optimizer] = {
                 ),
             ),
             ("prev", "step_size"),
-            r"\eta \leftarrow \mathrm{clip}(\eta \cdot \eta_\pm),\quad x \leftarrow x - \mathrm{sign}(g)\, \eta",
+            r"\begin{aligned} \eta &\leftarrow \mathrm{clip}(\eta\, \eta_\pm) \\ x &\leftarrow x - \mathrm{sign}(g)\, \eta \end{aligned}",
             "Riedmiller & Braun (1993), ICNN; torch.optim.Rprop", 0.1,
         ),
         Optimizer(
             "adam", "Adam", 7,
             (_lr(1e-3), BETA1, BETA2, _eps(1e-8), AMSGRAD, WEIGHT_DECAY),
             ("exp_avg", "exp_avg_sq", "max_exp_avg_sq", "effective_lr"),
-            r"x \leftarrow x - \frac{\mathrm{lr}}{1-\beta_1^t}\,\frac{m}{\sqrt{v}/\sqrt{1-\beta_2^t} + \epsilon}",
+            r"\begin{aligned} m &\leftarrow \beta_1 m + (1-\beta_1)\, g \\ v &\leftarrow \beta_2 v + (1-\beta_2)\, g^2 \\ x &\leftarrow x - \frac{\mathrm{lr}}{1-\beta_1^t}\,\frac{m}{\sqrt{v / (1-\beta_2^t)} + \epsilon} \end{aligned}",
             "Kingma & Ba (2015), ICLR; torch.optim.Adam", 0.3,
         ),
         Optimizer(
             "adamw", "AdamW", 8,
             (_lr(1e-3), BETA1, BETA2, _eps(1e-8), AMSGRAD, DECOUPLED_WEIGHT_DECAY),
             ("exp_avg", "exp_avg_sq", "max_exp_avg_sq", "effective_lr"),
-            r"x \leftarrow x(1 - \mathrm{lr}\,\lambda) - \frac{\mathrm{lr}}{1-\beta_1^t}\,"
-            r"\frac{m}{\sqrt{v}/\sqrt{1-\beta_2^t} + \epsilon}",
+            r"\begin{aligned} x &\leftarrow x\,(1 - \mathrm{lr}\,\lambda) \\ m &\leftarrow \beta_1 m + (1-\beta_1)\, g \\ v &\leftarrow \beta_2 v + (1-\beta_2)\, g^2 \\ x &\leftarrow x - \frac{\mathrm{lr}}{1-\beta_1^t}\,\frac{m}{\sqrt{v / (1-\beta_2^t)} + \epsilon} \end{aligned}",
             "Loshchilov & Hutter (2019), ICLR; torch.optim.AdamW", 0.3,
         ),
         Optimizer(
             "adamax", "Adamax", 9,
             (_lr(2e-3), BETA1, BETA2, _eps(1e-8, "|g|"), WEIGHT_DECAY),
             ("exp_avg", "exp_inf", "effective_lr"),
-            r"u \leftarrow \max(\beta_2 u, |g| + \epsilon),\quad x \leftarrow x - \frac{\mathrm{lr}}{1-\beta_1^t}\,\frac{m}{u}",
+            r"\begin{aligned} m &\leftarrow \beta_1 m + (1-\beta_1)\, g \\ u &\leftarrow \max(\beta_2 u,\ |g| + \epsilon) \\ x &\leftarrow x - \frac{\mathrm{lr}}{1-\beta_1^t}\,\frac{m}{u} \end{aligned}",
             "Kingma & Ba (2015), sec. 7.1; torch.optim.Adamax", 0.3,
         ),
         Optimizer(
@@ -717,16 +718,14 @@ OPTIMIZERS: dict[str, Optimizer] = {
                 DECOUPLED,
             ),
             ("exp_avg", "exp_avg_sq", "mu_product", "effective_lr"),
-            r"x \leftarrow x - \mathrm{lr}\,\frac{1-\mu_t}{1-\Pi_t}\,\frac{g}{d} - "
-            r"\mathrm{lr}\,\frac{\mu_{t+1}}{1-\Pi_{t+1}}\,\frac{m}{d}",
+            r"\begin{aligned} m &\leftarrow \beta_1 m + (1-\beta_1)\, g \\ v &\leftarrow \beta_2 v + (1-\beta_2)\, g^2 \\ d &= \sqrt{v / (1-\beta_2^t)} + \epsilon \\ x &\leftarrow x - \mathrm{lr}\,\frac{1-\mu_t}{1-\Pi_t}\,\frac{g}{d} \\ &\quad\ - \mathrm{lr}\,\frac{\mu_{t+1}}{1-\Pi_{t+1}}\,\frac{m}{d} \end{aligned}",
             "Dozat (2016), ICLR workshop; torch.optim.NAdam", 0.3,
         ),
         Optimizer(
             "radam", "RAdam", 11,
             (_lr(1e-3), BETA1, BETA2, _eps(1e-8), WEIGHT_DECAY, DECOUPLED),
             ("exp_avg", "exp_avg_sq", "effective_lr"),
-            r"x \leftarrow x - \frac{\mathrm{lr}}{1-\beta_1^t}\, m \cdot "
-            r"\begin{cases} r_t \frac{\sqrt{1-\beta_2^t}}{\sqrt{v}+\epsilon} & \rho_t > 5 \\ 1 & \text{else}\end{cases}",
+            r"\begin{aligned} m &\leftarrow \beta_1 m + (1-\beta_1)\, g \\ v &\leftarrow \beta_2 v + (1-\beta_2)\, g^2 \\ x &\leftarrow x - \frac{\mathrm{lr}\, m}{1-\beta_1^t}\cdot \begin{cases} r_t \frac{\sqrt{1-\beta_2^t}}{\sqrt{v}+\epsilon} & \rho_t > 5 \\ 1 & \text{else}\end{cases} \end{aligned}",
             "Liu et al. (2020), ICLR; torch.optim.RAdam", 0.3,
         ),
     )

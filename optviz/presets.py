@@ -34,6 +34,17 @@ def nice_log_grid(low: float, high: float, mantissas: tuple[float, ...] = (1.0, 
     return values
 
 
+def decay_stops(high: float = 0.9999) -> list[float]:
+    """Where a decay-rate slider stops: 0 to 0.6 in tenths, then evenly on a log scale of
+    1 - decay (1, 1.5, 2, 3, 5, 7 a decade), so 0.9, 0.99, 0.999 and 0.9999 are all stops.
+
+    >>> decay_stops(0.999)[-6:]
+    [0.993, 0.995, 0.997, 0.998, 0.9985, 0.999]
+    """
+    upper = sorted(float(f"{1.0 - gap:.12g}") for gap in nice_log_grid(1.0 - high, 0.5))
+    return sorted({0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, *upper})
+
+
 LR_GRID = np.array(nice_log_grid(1e-6, 10.0, (1.0, 2.0, 5.0)))  # 1, 2, 5 a decade
 MAX_JUMP = 0.2  # a suggested lr never jumps more than this fraction of the view's diagonal in one step
 ZIGZAG_STEP = 5e-3  # a zigzag whose steps are shorter than this fraction of the diagonal reads as a line

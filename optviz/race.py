@@ -12,7 +12,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .figures import RaceFigure, race_figure
+from .figures import RaceFigure, race_figure, surface_3d_figure
 from .optimizers import OPTIMIZERS
 from .presets import view_tolerance
 from .settings import RaceSettings
@@ -70,13 +70,29 @@ def _short(value: float | bool) -> str:
 
 def race_map(settings: RaceSettings, runs: list[Trajectory], **kwargs) -> RaceFigure:
     """The animated race map the Playground shows for ``settings`` (keyword arguments go to
-    :func:`optviz.figures.race_figure`)."""
-    kwargs.setdefault("title", race_title(settings, runs))
+    :func:`optviz.figures.race_figure`; untitled unless given a ``title``)."""
     return race_figure(
         settings.surface_obj,
         runs,
         start=settings.start_point,
         frame_ms=frame_ms(settings),
+        equal_axes=settings.equal_axes,
+        focus=settings.focus,
+        **kwargs,
+    )
+
+
+def race_3d(settings: RaceSettings, runs: list[Trajectory], **kwargs) -> RaceFigure:
+    """The race over the surface in 3D, seen from the settings' camera (keyword arguments go
+    to :func:`optviz.figures.surface_3d_figure`, such as a ``view`` turned with the mouse)."""
+    return surface_3d_figure(
+        settings.surface_obj,
+        runs,
+        camera=settings.camera,
+        start=settings.start_point,
+        frame_ms=frame_ms(settings),
+        equal_axes=settings.equal_axes,
+        focus=settings.focus,
         **kwargs,
     )
 

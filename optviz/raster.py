@@ -27,34 +27,56 @@ def _hex(colour: str) -> tuple[int, int, int]:
     return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
 
 
-def colour_levels(surface: Surface, z: np.ndarray) -> tuple[np.ndarray, str]:
-    """The values to colour by: log10(f - min + 1) on steep surfaces, f itself otherwise."""
+def colour_levels(surface: Surface, z: np.ndarray, floor: float | None = None) -> tuple[np.ndarray, str]:
+    """The values to colour by: log10(f - floor + 1) on steep surfaces (``floor``: the lowest
+    finite f in ``z`` unless given), f itself otherwise."""
     finite = np.isfinite(z)
     if surface.log_contours and finite.any():
-        shifted = np.where(finite, z - z[finite].min(), np.nan)  # -inf stays missing, not the lowest band
+        floor = float(z[finite].min()) if floor is None else floor
+        shifted = np.where(finite, np.maximum(z - floor, 0.0), np.nan)  # -inf stays missing, not the lowest band
         return np.log10(shifted + 1.0), "log10(f - min + 1)"
     return np.where(finite, z, np.nan), "f"
 
 
+def colour_scale(surface: str | Surface, width: int = 800, height: int = 600, bounds=None) -> tuple[float, float, float]:
+    """(floor, low, high): how :func:`contour_bands` colours this picture of the surface, for
+    another picture (a wider view around it) to be coloured the same way."""
+    surf = get_surface(surface)
+    (x_lo, x_hi), (y_lo, y_hi) = bounds or surf.bounds
+    z = evaluate_grid(surf.index, surf.address, np.linspace(x_lo, x_hi, width), np.linspace(y_hi, y_lo, height))
+    finite = np.isfinite(z)
+    floor = float(z[finite].min()) if finite.any() else 0.0
+    values, _ = colour_levels(surf, z, floor)
+    ok = np.isfinite(values)
+    low, high = (float(values[ok].min()), float(values[ok].max())) if ok.any() else (0.0, 1.0)
+    return floor, low, high
+
+
 def contour_bands(
     surface: str | Surface, width: int = 800, height: int = 600, levels: int = LEVELS, bounds=None,
+    scale: tuple[float, float, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, tuple[float, float], str]:
     """The surface as filled level bands with lines between them, as a palette image.
 
     Returns (indices, palette, (low, high), meaning): ``indices`` is a (height, width) uint8
     array into ``palette`` (n, 3) with row 0 at the top of the view (largest y); low and high
-    bound the colouring values, and ``meaning`` says what they are, for a colour bar.
+    bound the colouring values, and ``meaning`` says what they are, for a colour bar. With
+    ``scale`` (from :func:`colour_scale` of another picture) the bands match that picture's,
+    values beyond its range taking its end colours.
     """
     surf = get_surface(surface)
     (x_lo, x_hi), (y_lo, y_hi) = bounds or surf.bounds
     xs = np.linspace(x_lo, x_hi, width)
     ys = np.linspace(y_hi, y_lo, height)
-    values, meaning = colour_levels(surf, evaluate_grid(surf.index, surf.address, xs, ys))
+    values, meaning = colour_levels(surf, evaluate_grid(surf.index, surf.address, xs, ys), None if scale is None else scale[0])
     finite = np.isfinite(values)
-    low, high = (float(values[finite].min()), float(values[finite].max())) if finite.any() else (0.0, 1.0)
+    if scale is not None:
+        low, high = scale[1], scale[2]
+    else:
+        low, high = (float(values[finite].min()), float(values[finite].max())) if finite.any() else (0.0, 1.0)
     span = high - low if high > low else 1.0
     band = np.zeros(values.shape, dtype=np.uint8)
-    band[finite] = np.minimum((values[finite] - low) / span * levels, levels - 1).astype(np.uint8)
+    band[finite] = np.clip((values[finite] - low) / span * levels, 0, levels - 1).astype(np.uint8)
     edge = np.zeros(values.shape, dtype=bool)
     edge[:, 1:] |= band[:, 1:] != band[:, :-1]
     edge[1:, :] |= band[1:, :] != band[:-1, :]
@@ -67,6 +89,20 @@ def contour_bands(
     bands = np.stack([np.interp(middles, stops, rgb_stops[:, k]) for k in range(3)], axis=1)
     palette = np.vstack([bands, [LINE_RGB, MISSING_RGB]]).round().astype(np.uint8)
     return band, palette, (low, high), meaning
+
+
+def fit_view(bounds, width: float, height: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    """``bounds`` widened in x or in y, about its centre, to the shape of a width x height
+    picture: the region a map drawn to scale on both axes shows."""
+    (x_lo, x_hi), (y_lo, y_hi) = bounds
+    x_span, y_span = x_hi - x_lo, y_hi - y_lo
+    if x_span / y_span < width / height:
+        half = 0.5 * y_span * width / height
+        centre = 0.5 * (x_lo + x_hi)
+        return (centre - half, centre + half), (y_lo, y_hi)
+    half = 0.5 * x_span * height / width
+    centre = 0.5 * (y_lo + y_hi)
+    return (x_lo, x_hi), (centre - half, centre + half)
 
 
 def contour_rgb(surface: str | Surface, width: int = 800, height: int = 600, levels: int = LEVELS) -> np.ndarray:

@@ -44,6 +44,8 @@ class RaceSettings:
     speed: float = 1.0
     view_3d: bool = False
     camera: tuple[float, float] = DEFAULT_CAMERA  # 3D view: azimuth and elevation, degrees
+    equal_axes: bool = True  # the map draws x and y to one scale
+    focus: str | None = None  # an optimizer drawn in full, the others faded
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -119,6 +121,10 @@ def to_query(settings: RaceSettings) -> dict[str, str]:
         query["view"] = "3d"
         if settings.camera != DEFAULT_CAMERA:
             query["camera"] = f"{_fmt(settings.camera[0])},{_fmt(settings.camera[1])}"
+    if not settings.equal_axes:
+        query["axes"] = "free"
+    if settings.focus in settings.optimizers:
+        query["focus"] = settings.focus
     chosen = dict(settings.hyperparameters)
     for oid in settings.optimizers:
         for name, value in dict(chosen.get(oid, ())).items():
@@ -225,9 +231,21 @@ def from_query(query: Mapping[str, str | list[str]]) -> RaceSettings:
         except ValueError:
             ignore("camera", "expected azimuth,elevation in degrees, from -180 to 180 and -90 to 90")
 
+    if "axes" in q:
+        if q["axes"] in ("equal", "free"):
+            settings = replace(settings, equal_axes=q["axes"] == "equal")
+        else:
+            ignore("axes", "expected equal or free")
+
+    if "focus" in q:
+        if q["focus"] in settings.optimizers:
+            settings = replace(settings, focus=q["focus"])
+        else:
+            ignore("focus", "not one of the racing optimizers")
+
     params: dict[str, dict[str, float | bool]] = {}
     known_keys = {"surface", "f", "bounds", "optimizers", "start", "steps", "noise", "seed", "lr", "speed", "view",
-                  "camera"}
+                  "camera", "axes", "focus"}
     for key in q:
         if key in known_keys:
             continue

@@ -105,6 +105,16 @@ def test_load_shows_the_race(server, browser):
     page.close()
 
 
+def _notch_up() -> float:
+    from optviz.presets import nice_log_grid, suggested_lr
+
+    grid = nice_log_grid(1e-6, 10.0)
+    return grid[grid.index(suggested_lr("quadratic", "rmsprop")) + 1]
+
+
+NOTCH_UP = _notch_up()  # the lr slider's next stop above RMSProp's suggested rate on the bowl
+
+
 def test_learning_rate_slider_changes_the_chart(server, browser):
     page = open_page(browser, server + "/?optimizers=rmsprop,adam")
     before = trace(page, "RMSProp")
@@ -116,13 +126,13 @@ def test_learning_rate_slider_changes_the_chart(server, browser):
     after = wait_for_change(page, "RMSProp", before)
     assert after["x"][0] == before["x"][0]  # same start
     assert after["x"][1:] != before["x"][1:]
-    assert "rmsprop.lr=0.15" in page.url  # one notch up the 1, 1.5, 2, 3, 5, 7 grid from 0.1
+    assert f"rmsprop.lr={NOTCH_UP}" in page.url  # one notch up the 1, 1.5, 2, 3, 5, 7 grid
     # The expander draws its widgets only while open; closed and reopened, the value is kept.
     expander.locator("summary").click()
     thumb.wait_for(state="detached")
-    assert "rmsprop.lr=0.15" in page.url and trace(page, "RMSProp")["x"] == after["x"]
+    assert f"rmsprop.lr={NOTCH_UP}" in page.url and trace(page, "RMSProp")["x"] == after["x"]
     expander.locator("summary").click()
-    assert thumb.get_attribute("aria-valuetext") == "0.15"
+    assert thumb.get_attribute("aria-valuetext") == f"{NOTCH_UP:g}"
     page.close()
 
 
@@ -244,4 +254,165 @@ def test_the_reference_page_opens_directly_inside_the_app_frame(server, browser)
     assert any("Playground" in item for item in nav) and any("The optimizers" in item for item in nav)
     assert page.title().startswith("optviz")
     assert page.get_by_text("Page not found").count() == 0
+    page.close()
+
+
+MAP_XY = """([x, y]) => { const gd = document.querySelector('.js-plotly-plot');
+    const fl = gd._fullLayout, r = gd.getBoundingClientRect();
+    return [r.left + fl._size.l + fl.xaxis.l2p(x), r.top + fl._size.t + fl.yaxis.l2p(y)]; }"""
+
+
+def click_map_at(page: Page, x: float, y: float) -> None:
+    xy = settled(page, MAP_XY, [x, y])
+    page.mouse.move(*xy)
+    page.mouse.click(*xy)
+
+
+def shown_step(page: Page) -> int:
+    """The step the map's slider says it shows ("step 120")."""
+    text = page.locator(".js-plotly-plot .slider-group > text.slider-label").first.text_content()
+    return int(text.split()[-1])
+
+
+def test_a_click_moves_the_start_after_play_and_after_a_scrub(server, browser):
+    # After Play, plotly.js had recomputed the traces no frame touched without drawing them,
+    # and the next click's selection failed on them: the start stayed where it was.
+    page = open_page(browser, server + "/?optimizers=adam&steps=50")
+    errors = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.get_by_text("▶ Play").first.click()
+    page.wait_for_timeout(4500)  # 50 frames at 60 ms, and a margin
+    before = trace(page, "start")
+    click_map_at(page, 2.0, 1.0)
+    after = wait_for_change(page, "start", before)
+    assert (after["x"][0], after["y"][0]) == (2.0, 1.0)
+    # A scrub: a click on the slider's rail shows one frame; the map still takes a click.
+    page.wait_for_function(RACE_READY, timeout=60_000)
+    rail = page.locator(".js-plotly-plot .slider-rail-rect").first.bounding_box()
+    page.mouse.click(rail["x"] + rail["width"] * 0.3, rail["y"] + rail["height"] / 2)
+    page.wait_for_timeout(500)
+    assert 0 < shown_step(page) < 50
+    before = trace(page, "start")
+    click_map_at(page, -2.0, -1.0)
+    after = wait_for_change(page, "start", before)
+    assert (after["x"][0], after["y"][0]) == (-2.0, -1.0)
+    assert not errors
+    page.close()
+
+
+def test_a_paused_animation_shows_the_true_path_up_to_its_step(server, browser):
+    import optviz
+    from optviz.settings import from_query
+
+    page = open_page(browser, server + "/?optimizers=momentum,adam")
+    page.get_by_text("⟲ Replay").first.click()
+    page.wait_for_timeout(1200)
+    page.get_by_text("❚❚ Pause").first.click()
+    page.wait_for_timeout(300)
+    step = shown_step(page)
+    assert 0 < step < 300
+    settings = from_query({"optimizers": "momentum,adam"})
+    for name, oid in (("Momentum", "momentum"), ("Adam", "adam")):
+        run = optviz.simulate("quadratic", oid, settings.start_point, 300, **settings.params_of(oid))
+        drawn = trace(page, name)
+        # every step up to the one shown, not a polygon through the frames' steps
+        assert len(drawn["x"]) == step + 1
+        assert drawn["x"] == pytest.approx(run.path[: step + 1, 0], abs=1e-6)
+        assert drawn["y"] == pytest.approx(run.path[: step + 1, 1], abs=1e-6)
+    page.close()
+
+
+SCALE = """() => { const fl = document.querySelector('.js-plotly-plot')._fullLayout;
+    return [fl.xaxis._m, -fl.yaxis._m, fl.xaxis.range, fl.yaxis.range]; }"""
+"""Pixels per unit along x and along y, and the ranges shown."""
+
+
+@pytest.mark.parametrize("width, height", [(1600, 1000), (1280, 720), (390, 844)])
+def test_the_map_is_drawn_to_scale_at_every_size(server, browser, width, height):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(server + "/?surface=himmelblau&optimizers=adam")  # a square view: it was drawn 2.6 to 1
+    page.wait_for_function(RACE_READY, timeout=120_000)
+    x_scale, y_scale, x_range, y_range = settled(page, SCALE)
+    assert x_scale == pytest.approx(y_scale, rel=1e-3)
+    # The whole view shows, and more of the surface beside it where the chart is not square.
+    assert x_range[0] <= -5 and x_range[1] >= 5 and y_range[0] <= -5 and y_range[1] >= 5
+    page.close()
+
+
+BOX = "(el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }"
+
+
+def overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_on_a_phone_nothing_covers_the_controls_and_a_hint_points_to_the_sidebar(server, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(server + "/?optimizers=sgd,momentum,nesterov,adagrad,adadelta,rmsprop,adam")
+    page.wait_for_function(RACE_READY, timeout=120_000)
+    settled(page, "() => document.querySelector('.js-plotly-plot')._fullLayout.width")
+    hint = page.get_by_text("are in the sidebar")
+    assert hint.is_visible()
+    buttons = [b.evaluate(BOX) for b in page.locator(".js-plotly-plot .updatemenu-button").all()]
+    slider = page.locator(".js-plotly-plot .slider-container").first.evaluate(BOX)
+    label = page.locator(".js-plotly-plot .slider-group > text.slider-label").first.evaluate(BOX)
+    assert len(buttons) == 3 and not any(overlap(b, slider) or overlap(b, label) for b in buttons)
+    # No legend or title inside the chart to cover one another: the key is above the map.
+    race_map = page.locator(".js-plotly-plot").first
+    assert race_map.locator(".legend").count() == 0 and race_map.locator(".gtitle").count() == 0
+    assert page.locator(".st-key-focus button").count() == 7
+    assert page.get_by_text("Deploy").count() == 0
+    page.close()
+    wide = open_page(browser, server)
+    assert not wide.get_by_text("are in the sidebar").is_visible()
+    wide.close()
+
+
+def test_each_optimizer_wears_its_own_colour_and_a_pill_singles_it_out(server, browser):
+    from optviz.figures import COLORS
+
+    def rgb(hex_colour: str) -> str:
+        return "rgb({}, {}, {})".format(*(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)))
+
+    page = open_page(browser, server + "/?optimizers=sgd,rmsprop,adam")
+    for name, oid in (("SGD", "sgd"), ("RMSProp", "rmsprop"), ("Adam", "adam")):
+        tag = page.locator(f'.st-key-optimizers span[data-tag][aria-label="{name}"]')
+        assert tag.evaluate("(e) => getComputedStyle(e).backgroundColor") == rgb(COLORS[oid])
+        dot = page.locator(f'.st-key-open-{oid} summary span[aria-label="circle icon"]')
+        assert dot.evaluate("(e) => getComputedStyle(e).color") == rgb(COLORS[oid])
+    pills = page.locator(".st-key-focus button")
+    assert pills.nth(1).evaluate("(e) => getComputedStyle(e, '::before').backgroundColor") == rgb(COLORS["rmsprop"])
+    pills.nth(1).click()
+    page.wait_for_function("() => location.search.includes('focus=rmsprop')", timeout=30_000)
+    page.wait_for_function("""() => { const gd = document.querySelector('.js-plotly-plot');
+        return gd._fullData.find(t => t.name === 'SGD').opacity < 0.3; }""", timeout=30_000)
+    assert page.evaluate("""() => document.querySelector('.js-plotly-plot')._fullData
+        .find(t => t.name === 'RMSProp').opacity""") == 1
+    page.close()
+
+
+def test_the_3d_view_has_the_markers_and_plays_without_losing_its_camera(server, browser):
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.goto(server + "/?optimizers=adam,rmsprop&view=3d&steps=120")
+    start = settled(page, SCENE_EYE, 121)
+    page.wait_for_selector(".js-plotly-plot[data-camera-kept]", state="attached", timeout=30_000)
+    names = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullData.map(t => t.name)")
+    assert "start" in names and "minimum" in names
+    box = page.locator(".js-plotly-plot").first.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 3
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 11):
+        page.mouse.move(x + 20 * i, y + 5 * i)
+    page.mouse.up()
+    turned = settled(page, SCENE_EYE, 121)
+    assert math.dist(turned.values(), start.values()) > 0.5
+    page.wait_for_timeout(1500)  # the keeper reports the camera; the page redraws from it
+    turned = settled(page, SCENE_EYE, 121)
+    page.get_by_text("⟲ Replay").first.click()
+    page.wait_for_timeout(600)
+    during = page.evaluate("""() => { const gd = document.querySelector('.js-plotly-plot');
+        return [gd._fullData.find(t => t.name === 'Adam').x.length, gd._fullLayout.scene.camera.eye]; }""")
+    assert during[0] < 121  # the path is growing again
+    assert during[1] == pytest.approx(turned, abs=1e-6)  # and the camera did not move
     page.close()

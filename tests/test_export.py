@@ -546,3 +546,58 @@ def test_the_render_page_fetches_nothing_from_the_network():
     sources = re.findall(r'<script[^>]*\bsrc="([^"]+)"', page)
     assert sources and all(src.startswith("file:") or src.startswith("/") for src in sources), sources
     assert "mathjax" not in page.lower()
+
+
+def test_gif_frames_draw_every_corner_of_the_path_up_to_their_step():
+    # SGD at lr 0.45 on the bowl: y <- -0.8 y, a corner at every step. Frames once drew each
+    # path through the frames' steps alone, cutting every corner between them.
+    settings = from_query({"optimizers": "sgd", "sgd.lr": "0.45", "steps": "60"})
+    runs, _ = ex.run_race(settings)
+    animation = render_frames(settings, runs, max_frames=10)
+    (x_lo, x_hi), (y_lo, y_hi) = animation.view
+    plot_w, plot_h = animation.plot_size
+    ink = next(i for i, c in enumerate(animation.palette.tolist()) if tuple(c) == hex_rgb(COLORS["sgd"]))
+    path = runs[0].path
+    for k, step in enumerate(animation.steps.tolist()):
+        frame = animation.frames[k]
+        for j in range(1, step):  # every corner up to this frame's step (the head covers the last)
+            px = round((path[j, 0] - x_lo) / (x_hi - x_lo) * (plot_w - 1))
+            py = round((y_hi - path[j, 1]) / (y_hi - y_lo) * (plot_h - 1))
+            if abs(px - path_px(path[step], animation)[0]) + abs(py - path_px(path[step], animation)[1]) < 12:
+                continue  # under the head's marker
+            assert (frame[max(py - 1, 0):py + 2, max(px - 1, 0):px + 2] == ink).any(), (step, j)
+
+
+def path_px(point, animation) -> tuple[int, int]:
+    (x_lo, x_hi), (y_lo, y_hi) = animation.view
+    plot_w, plot_h = animation.plot_size
+    return (round((point[0] - x_lo) / (x_hi - x_lo) * (plot_w - 1)),
+            round((y_hi - point[1]) / (y_hi - y_lo) * (plot_h - 1)))
+
+
+def test_gif_draws_the_map_to_scale_around_the_view():
+    settings = from_query({"optimizers": "sgd"})  # the bowl's 12 x 6 view, in a 600 x 600 map
+    runs, _ = ex.run_race(settings)
+    animation = render_frames(settings, runs, max_frames=3)
+    (x_lo, x_hi), (y_lo, y_hi) = animation.view
+    assert animation.plot_size == (600, 600)
+    assert (x_lo, x_hi) == (-6.0, 6.0) and (y_lo, y_hi) == pytest.approx((-6.0, 6.0))  # more surface above and below
+    free = render_frames(replace(settings, equal_axes=False), runs, max_frames=3)
+    assert free.view == ((-6.0, 6.0), (-3.0, 3.0))  # stretched to the map, as before
+    # The start's black ring, 2 below the minimum: two twelfths of the height under the
+    # centre when drawn to scale, two sixths when stretched.
+    for a, row in ((animation, 599 * 8 / 12), (free, 599 * 5 / 6)):
+        black = next(i for i, c in enumerate(a.palette.tolist()) if tuple(c) == (0, 0, 0))
+        column = 599 / 12  # x = -5 of -6..6
+        ring = np.argwhere(a.frames[0][:, :600] == black)
+        near = ring[(np.abs(ring[:, 1] - column) < 10) & (np.abs(ring[:, 0] - row) < 10)]
+        assert len(near) > 10 and abs(near[:, 0].mean() - row) < 1.5
+
+
+def test_image_exports_draw_the_map_to_scale(race):
+    settings, runs = race
+    figure = ex.race_figure_for_export(settings, runs)
+    assert figure.layout.yaxis.scaleanchor == "x" and figure.layout.yaxis.scaleratio == 1
+    assert figure.layout.showlegend is not False and figure.layout.title.text  # a file carries its own key and title
+    free = ex.race_figure_for_export(replace(settings, equal_axes=False), runs)
+    assert free.layout.yaxis.scaleanchor is None

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import base64
+import io
 import math
 
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
+from PIL import Image
 
 import optviz
 from optviz.figures import (
     CLICK_TRACE,
     COLORS,
+    FRAME_POINT_BUDGET,
     LOG_FLOOR,
+    MIN_FRAMES,
     camera_angles,
     distance_figure,
     frame_steps,
@@ -68,7 +72,7 @@ def test_huge_finite_coordinates_stay_finite_in_the_figure():
         ys = np.frombuffer(base64.b64decode(ys["bdata"]), dtype=ys["dtype"])
     assert np.isfinite(ys).all()
     np.testing.assert_array_equal(ys[-1], run.path[-1, 1])
-    assert all(np.isfinite(f["data"][0]["y"]).all() for f in fig["frames"])
+    assert all(np.isfinite(f["data"][4]["y"]).all() for f in fig["frames"])  # the path's entry in each frame
 
 
 def test_default_race_figure_stays_under_two_megabytes():
@@ -93,12 +97,14 @@ def test_paths_heads_and_frames_follow_the_trajectories():
     frames = fig["frames"]
     assert len(frames) == 50
     assert frames[0]["name"] == "0" and frames[-1]["name"] == "250"
-    moving = frames[0]["traces"]
-    assert all(fig["data"][i]["type"] == "scatter" for i in moving) and CLICK_TRACE not in moving
+    # Every frame lists every trace; the click grid and the markers get an empty update (see
+    # test_frames_leave_the_static_traces_as_they_are), the paths and heads their points.
+    assert all(f["traces"] == list(range(len(fig["data"]))) for f in frames)
+    assert frames[0]["data"][CLICK_TRACE] == {"type": "scatter"}
     # At the last frame Adam's head is at its last point, SGD's stays at its own end (step 40).
     last = frames[-1]["data"]
-    assert last[1]["x"] == [round(runs[0].path[-1, 0], 6)]
-    assert last[3]["x"] == [round(runs[1].path[-1, 0], 6)]
+    assert last[5]["x"] == [round(runs[0].path[-1, 0], 6)]
+    assert last[7]["x"] == [round(runs[1].path[-1, 0], 6)]
     # The slider has one step per frame and is labelled by the step number.
     assert [s["label"] for s in fig["layout"]["sliders"][0]["steps"]] == [f["name"] for f in frames]
 
@@ -156,8 +162,8 @@ def test_summary_reports_arrival_or_never():
     never = optviz.simulate("quadratic", "sgd", (1.0, 1.0), 5, lr=0.01, tol=1e-3)
     rows = summary_rows("quadratic", [reached, never])
     # x_t = 0.96^t, y_t = 0.2^t: |y| drops first; x_t <= 1e-3 / ~1 needs t >= log(1e-3)/log(0.96) = 169.2
-    assert rows[0]["reached minimum (within 0.001)"] == "step 170"
-    assert rows[1]["reached minimum (within 0.001)"] == "never"
+    assert rows[0]["reached minimum (distance ≤ 0.001)"] == "step 170"
+    assert rows[1]["reached minimum (distance ≤ 0.001)"] == "never"
 
 
 def test_3d_figure_sets_camera_from_azimuth_and_elevation():
@@ -165,7 +171,8 @@ def test_3d_figure_sets_camera_from_azimuth_and_elevation():
     fig = surface_3d_figure("quadratic", [run], camera=(90.0, 0.0))
     eye = fig.layout.scene.camera.eye
     assert abs(eye.x) < 1e-12 and eye.y == pytest.approx(2.2) and abs(eye.z) < 1e-12
-    assert fig.data[1].line.color == COLORS["rmsprop"]
+    (path,) = [d for d in fig.data if d.type == "scatter3d" and d.mode == "lines"]
+    assert path.line.color == COLORS["rmsprop"]
 
 
 def test_contour_raster_orientation_and_levels():
@@ -295,3 +302,121 @@ def test_the_3d_view_is_drawn_from_a_camera_given_exactly():
     assert given["layout"]["scene"]["camera"] == camera
     angles = surface_3d_figure("quadratic", [run], camera=(90.0, 0.0)).to_dict()
     assert angles["layout"]["scene"]["camera"]["eye"] == pytest.approx({"x": 0.0, "y": 2.2, "z": 0.0}, abs=1e-12)
+
+
+def frame_path(frame: dict, index: int) -> np.ndarray:
+    entry = frame["data"][index]
+    return np.column_stack([entry["x"], entry["y"]])
+
+
+def test_each_frame_draws_the_true_path_up_to_its_step():
+    # Momentum and Adam turn sharply between frames: a path drawn through the frames' steps
+    # alone (as it once was) cut those corners, and "step 300" after Play differed from the still.
+    settings, runs = default_race()
+    fig = race_figure(settings.surface, runs).to_dict()
+    assert fig["layout"]["meta"]["drawn_within"] == 0  # every point, in every frame
+    first_path = 4
+    for frame in fig["frames"]:
+        step = int(frame["name"])
+        for k, run in enumerate(runs):
+            last = min(step, len(run.path) - 1)
+            np.testing.assert_array_equal(frame_path(frame, first_path + 2 * k), np.round(run.path[: last + 1], 6))
+            np.testing.assert_array_equal(frame_path(frame, first_path + 2 * k + 1), np.round(run.path[[last]], 6))
+    # The last frame is the still picture, point for point.
+    for index in range(first_path, len(fig["data"])):
+        still = np.column_stack([decode_array(fig["data"][index]["x"]), decode_array(fig["data"][index]["y"])])
+        np.testing.assert_array_equal(frame_path(fig["frames"][-1], index), still)
+
+
+def decode_array(values) -> np.ndarray:
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
+    return np.asarray(values, dtype=float)
+
+
+def test_a_long_race_is_drawn_within_half_a_pixel_and_within_the_budget():
+    settings = from_query({"steps": "5000", "surface": "rosenbrock"})
+    runs = [optviz.simulate(settings.surface, o, settings.start_point, settings.step_count, **settings.params_of(o))
+            for o in settings.optimizers]
+    fig = race_figure(settings.surface, runs).to_dict()
+    frames = fig["frames"]
+    assert len(frames) == MIN_FRAMES  # as few frames as an animation may have, then...
+    # ...the paths within 2 pixels of a 1000-pixel map of Rosenbrock's 4 x 4 view at most
+    tolerance = fig["layout"]["meta"]["drawn_within"]
+    assert 0 < tolerance <= 2e-3 * math.hypot(4, 4)
+    # AdaDelta zigzags a few pixels wide for 5,000 steps: it is drawn so, over the point budget
+    points = sum(len(f["data"][i]["x"]) for f in frames for i in range(4, len(f["data"])))
+    assert FRAME_POINT_BUDGET < points < 2 * FRAME_POINT_BUDGET
+    for frame in frames[:: max(1, len(frames) // 6)] + frames[-1:]:
+        step = int(frame["name"])
+        for k, run in enumerate(runs):
+            drawn = frame_path(frame, 4 + 2 * k)
+            true = run.path[: min(step, len(run.path) - 1) + 1]
+            # every point of the true path lies within the tolerance of a drawn point
+            nearest = np.min(np.hypot(true[:, None, 0] - drawn[None, :, 0], true[:, None, 1] - drawn[None, :, 1]), axis=1)
+            assert nearest.max() <= tolerance + 1e-6, (run.optimizer, step, nearest.max())
+            np.testing.assert_allclose(drawn[-1], true[-1], atol=1e-6)  # the head's point ends the path
+
+
+def test_the_map_draws_both_axes_to_one_scale_unless_asked_not_to():
+    settings, runs = default_race()
+    layout = race_figure(settings.surface, runs).to_dict()["layout"]
+    assert layout["yaxis"]["scaleanchor"] == "x" and layout["yaxis"]["scaleratio"] == 1
+    # The bowl's view is 12 x 6: its picture is twice as wide as it is high, as are its pixels.
+    main = layout["images"][-1]
+    assert (main["sizex"], main["sizey"]) == (12.0, 6.0)
+    png = Image.open(io.BytesIO(base64.b64decode(main["source"].split(",", 1)[1])))
+    assert png.size == (800, 400)
+    # Around the view, a wider picture of the surface: a chart of another shape shows more surface, not paper.
+    around = layout["images"][0]
+    assert around["sizex"] >= 12 and around["sizey"] >= 6 and around["x"] <= -6 and around["y"] >= 3
+    free = race_figure(settings.surface, runs, equal_axes=False).to_dict()["layout"]
+    assert "scaleanchor" not in free["yaxis"] and len(free["images"]) == 1
+
+
+def test_focus_fades_every_other_optimizer():
+    settings, runs = default_race()
+    data = race_figure(settings.surface, runs, focus="rmsprop").to_dict()["data"]
+    for trace in data[4:]:
+        if trace["legendgroup"] == "rmsprop":
+            assert "opacity" not in trace
+        else:
+            assert trace["opacity"] < 0.3
+
+
+def test_the_3d_view_marks_start_and_minima_and_plays_like_the_map():
+    runs = [optviz.simulate("himmelblau", o, (0.0, -3.0), 120, lr=0.01) for o in ("sgd", "momentum")]
+    fig = surface_3d_figure("himmelblau", runs, start=(0.0, -3.0)).to_dict()
+    minima, start = fig["data"][1], fig["data"][2]
+    assert len(minima["x"]) == 4 and start["x"] == [0.0] and start["y"] == [-3.0]
+    # The start sits on the surface: its height is f there, lifted as the surface is.
+    f0 = optviz.SURFACES["himmelblau"].value_and_grad(0.0, -3.0)[0]
+    _, _, z = optviz.surface_grid("himmelblau", 80)
+    assert start["z"][0] == pytest.approx(np.log10(f0 - z.min() + 1) + 1e-3)
+    frames = fig["frames"]
+    assert len(frames) > 1 and fig["layout"]["sliders"] and fig["layout"]["updatemenus"]
+    assert fig["layout"]["sliders"][0]["steps"][0]["args"][1]["frame"]["redraw"] is True  # WebGL needs a redraw
+    middle = frames[len(frames) // 2]
+    step = int(middle["name"])
+    path = middle["data"][0]  # the frames touch only the paths and heads
+    np.testing.assert_array_equal(path["x"], np.round(runs[0].path[: step + 1, 0], 6))
+    assert middle["traces"][0] == 3 and "scene" not in middle.get("layout", {})  # the camera is left alone
+
+
+def test_the_3d_floor_is_drawn_to_scale():
+    run = optviz.simulate("quadratic", "sgd", steps=5, lr=0.1)
+    scene = surface_3d_figure("quadratic", [run]).to_dict()["layout"]["scene"]
+    assert scene["aspectratio"]["x"] == 1.0 and scene["aspectratio"]["y"] == 0.5  # the bowl's 12 x 6 view
+    free = surface_3d_figure("quadratic", [run], equal_axes=False).to_dict()["layout"]["scene"]
+    assert free["aspectratio"]["x"] == free["aspectratio"]["y"] == 1
+
+
+def test_a_race_stopped_at_step_0_draws_without_error():
+    # f is undefined at the start: every run is a single point that diverged at step 0.
+    surface = optviz.custom_surface("log(x) + y^2")
+    runs = [optviz.simulate(surface, o, (-2.0, 1.0), 50) for o in ("sgd", "adam")]
+    assert all(r.diverged_at == 0 and len(r.path) == 1 for r in runs)
+    for fig in (race_figure(surface, runs), surface_3d_figure(surface, runs), loss_figure(surface, runs),
+                distance_figure(surface, runs)):
+        go.Figure(fig.to_dict())
+    assert [row["diverged at"] for row in summary_rows(surface, runs)] == ["step 0", "step 0"]

@@ -169,7 +169,7 @@ HOSTILE = [
     _case("x\ny", "column 2", "U+000A", id="newline"),
     _case("x = 1", "column 3", id="assignment"),
     _case("import os", "column 1", id="import"),
-    _case("2x", "column 1", id="implicit-multiplication"),
+    _case("2x", "column 2", "write 2*x", id="implicit-multiplication"),
     _case("x + \x1b[2J", "column 5", "U+001B", id="escape"),
     _case("x\x00", "column 2", "U+0000", id="nul"),
     _case("x\r+ 1", "column 2", "U+000D", id="carriage-return"),
@@ -643,3 +643,27 @@ def test_a_suggested_start_lies_where_f_is_defined() -> None:
     x, y = s.start
     assert x < 0 and math.isfinite(math.log(-x) + y * y)
     assert math.isfinite(s.value_and_grad(x, y)[0])
+
+
+@pytest.mark.parametrize(
+    "text, column, words",
+    [
+        ("x**", 2, "'**' needs a value after it"),  # reported at column 1 as "Python's grammar"
+        ("x^", 2, "'^' needs a value after it"),
+        ("x +", 3, "'+' needs a value after it"),
+        ("sin(x", 4, "never closed"),
+        ("x)", 2, "never opened"),
+        ("x y", 3, "operator is missing between 'x' and 'y': write x*y"),
+        ("3x", 2, "write 3*x"),
+        ("x ** * 2", 6, "'*' needs a value before it, not right after '**'"),
+        ("*x", 1, "needs a value before it, not at the start"),
+        ("x = 1", 3, "'=' has no place in a formula"),
+        ("x $ y", 3, "'$' has no place in a formula"),
+        ("1.2.3", 1, "more than one decimal point"),
+    ],
+)
+def test_a_syntax_error_says_where_and_what_in_plain_words(text, column, words):
+    with pytest.raises(FormulaError) as caught:
+        parse(text)
+    assert caught.value.column == column and words in caught.value.reason
+    assert "grammar" not in str(caught.value)

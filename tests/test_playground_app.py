@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -87,7 +88,7 @@ def test_surface_choice_moves_start_and_learning_rates():
     assert at.sidebar.number_input(key="start_y").value == 2.5
     assert at.query_params["surface"] == "rosenbrock"
     assert float(at.query_params["adam.lr"]) == suggested_lr("rosenbrock", "adam")
-    assert "Rosenbrock" in race_spec(at)["layout"]["title"]["text"]
+    assert any(m.value.startswith("**Rosenbrock: 7 optimizers, 1000 steps**") for m in at.markdown)  # above the map
     # Rosenbrock's race is longer by default (its valley is slow); back on the bowl, 300 again.
     assert at.sidebar.slider(key="steps").value == 1000 and at.query_params["steps"] == "1000"
     at.sidebar.selectbox(key="surface").set_value("quadratic").run()
@@ -118,7 +119,7 @@ def test_closed_expanders_draw_no_widgets_and_keep_their_values():
     assert not at.sidebar.latex  # the equations come with the widgets
 
     open_panel(at, "rmsprop").sidebar.select_slider(key="rmsprop.lr").set_value(0.02).run()
-    at.sidebar.slider(key="rmsprop.alpha").set_value(0.5).run()
+    at.sidebar.select_slider(key="rmsprop.alpha").set_value(0.5).run()
     at.session_state["open.rmsprop"] = False
     at.run()
     assert not [w for w in at.sidebar.select_slider if w.key.startswith("rmsprop.")]
@@ -129,7 +130,7 @@ def test_closed_expanders_draw_no_widgets_and_keep_their_values():
     # Reopened, the widgets show them again.
     open_panel(at, "rmsprop")
     assert at.sidebar.select_slider(key="rmsprop.lr").value == 0.02
-    assert at.sidebar.slider(key="rmsprop.alpha").value == 0.5
+    assert at.sidebar.select_slider(key="rmsprop.alpha").value == 0.5
 
 
 
@@ -287,8 +288,9 @@ def test_the_sliders_turn_a_mouse_view_keeping_its_zoom_and_centre():
 
 def test_summary_uses_the_view_tolerance():
     at = run_app({"optimizers": "sgd"})
-    column = f"reached minimum (within {view_tolerance('quadratic'):g})"
-    assert column in summary(at).columns
+    # 0.0134164... as read: rounded, and said what it is
+    assert view_tolerance("quadratic") == math.hypot(12, 6) / 1000
+    assert "reached minimum (distance ≤ 0.013, 1/1000 of the view)" in summary(at).columns
 
 
 def test_page_settings_equal_the_module_round_trip():
@@ -376,7 +378,8 @@ def test_custom_formula_in_3d():
     at = run_app({"surface": "custom", "f": "x^2 + 10*sin(y)", "bounds": "-3,3,-3,3", "optimizers": "adam",
                   "view": "3d"})
     spec = race_spec(at)
-    assert [d["type"] for d in spec["data"]] == ["surface", "scatter3d"]
+    # the surface; the minima and the start; Adam's path and its head
+    assert [d["type"] for d in spec["data"]] == ["surface", "scatter3d", "scatter3d", "scatter3d", "scatter3d"]
     surface = spec["data"][0]
     assert len(decode(surface["x"])) == 80 and decode(surface["x"])[0] == -3.0
 
@@ -451,3 +454,75 @@ def test_a_first_page_does_not_load_sympy():
     out = subprocess.run([sys.executable, "-c", FIRST_PAGE_MODULES], cwd=root, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "['optviz.simulate']"  # the page ran its race, without SymPy
+
+
+def test_decay_sliders_stop_at_the_values_people_use_and_links_keep_them_exact():
+    at = open_panel(run_app({"optimizers": "rmsprop,adam"}), "rmsprop")
+    alpha = at.sidebar.select_slider(key="rmsprop.alpha")
+    assert {"0.9", "0.99", "0.999", "0.9999"} <= set(alpha.options)  # as shown
+    alpha.set_value(0.99).run()
+    assert at.query_params["rmsprop.alpha"] == "0.99"  # torch's default, exactly (it was 0.9049095 and the like)
+    expected = optviz.simulate("quadratic", "rmsprop", (-5.0, -2.0), 300, lr=suggested_lr("quadratic", "rmsprop"),
+                               alpha=0.99)
+    np.testing.assert_allclose(paths(at)["RMSProp"], expected.path, atol=1e-6)
+    open_panel(at, "adam").sidebar.select_slider(key="adam.beta2").set_value(0.9999).run()
+    assert at.query_params["adam.beta2"] == "0.9999"
+    # A link's value between the stops is kept exactly, as a stop of its own.
+    linked = open_panel(run_app({"optimizers": "rmsprop", "rmsprop.alpha": "0.9049095"}), "rmsprop")
+    assert linked.sidebar.select_slider(key="rmsprop.alpha").value == 0.9049095
+
+
+def test_a_shared_rate_shows_in_every_optimizers_greyed_slider_and_their_own_comes_back():
+    at = open_panel(run_app({"optimizers": "sgd,adam", "sgd.lr": "0.02"}), "sgd")
+    at.sidebar.toggle(key="shared_lr_on").set_value(True).run()
+    at.sidebar.select_slider(key="shared_lr").set_value(0.05).run()
+    greyed = at.sidebar.select_slider(key="sgd.lr")
+    assert greyed.disabled and greyed.value == 0.05  # it showed SGD's own 0.02 before
+    at.sidebar.toggle(key="shared_lr_on").set_value(False).run()
+    own = at.sidebar.select_slider(key="sgd.lr")
+    assert not own.disabled and own.value == 0.02 and at.query_params["sgd.lr"] == "0.02"
+
+
+def test_axes_share_one_scale_unless_switched_off():
+    at = run_app({"optimizers": "adam"})
+    assert race_spec(at)["layout"]["yaxis"]["scaleanchor"] == "x" and "axes" not in at.query_params
+    at.sidebar.toggle(key="equal_axes").set_value(False).run()
+    assert "scaleanchor" not in race_spec(at)["layout"]["yaxis"] and at.query_params["axes"] == "free"
+    assert "scaleanchor" not in race_spec(run_app({"optimizers": "adam", "axes": "free"}))["layout"]["yaxis"]
+
+
+def test_a_pill_in_the_colour_key_singles_out_its_optimizer():
+    at = run_app({"optimizers": "sgd,rmsprop,adam"})
+    key = at.get("button_group")[0]
+    assert list(key.options) == ["SGD", "RMSProp", "Adam"] and key.value is None
+    key.set_value("rmsprop").run()
+    faded = {d["name"]: d.get("opacity") for d in race_spec(at)["data"] if d.get("mode") == "lines"}
+    assert faded["RMSProp"] is None and faded["SGD"] < 0.3 and faded["Adam"] < 0.3
+    assert at.query_params["focus"] == "rmsprop"
+    # The link opens the race focused the same way; clicking the pill again shows all.
+    linked = run_app({"optimizers": "sgd,rmsprop,adam", "focus": "rmsprop"})
+    assert [d.get("opacity") for d in race_spec(linked)["data"] if d.get("name") == "SGD"] == [faded["SGD"]]
+    at.get("button_group")[0].set_value(None).run()
+    assert "focus" not in at.query_params
+    assert all(d.get("opacity") is None for d in race_spec(at)["data"] if d.get("mode") == "lines")
+
+
+def test_a_formula_syntax_error_says_where_and_what():
+    at = run_app({"optimizers": "adam"})
+    at.sidebar.selectbox(key="surface").set_value("custom").run()
+    at.sidebar.text_input(key="formula").set_value("x**").run()
+    (message,) = [e.value for e in at.sidebar.error]
+    assert "(column 2)" in message and "needs a value after it" in message and "grammar" not in message
+
+
+def test_the_reference_page_gives_torchs_defaults_and_why_each_start():
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT).run()
+    at.switch_page("views/optimizers.py").run()
+    assert not at.exception
+    tables = [t.value for t in at.dataframe]
+    rmsprop = next(t for t in tables if "alpha" in list(t["name"]) and "centered" in list(t["name"]))
+    row = rmsprop[rmsprop["name"] == "alpha"].iloc[0]
+    assert row["default here"] == "0.9" and row["torch.optim's default"] == "0.99"
+    text = " ".join(m.value for m in at.markdown)
+    for surface in optviz.SURFACES.values():
+        assert surface.why_start in text

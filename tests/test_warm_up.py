@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import inspect
 import subprocess
 import sys
 import time
@@ -12,7 +11,9 @@ from types import SimpleNamespace
 
 import optviz
 from optviz import race
-from optviz.figures import placeholder_figure, race_figure
+from optviz.figures import placeholder_figure
+from optviz.race import race_map, run_race
+from optviz.settings import from_query
 
 kernels = importlib.import_module("optviz.simulate")  # the module: optviz.simulate is the function
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +69,8 @@ def test_numba_internals_moved_means_compile_here():
 
 def test_placeholder_holds_the_maps_height_and_says_why():
     layout = placeholder_figure("Preparing the race...").to_dict()["layout"]
-    map_height = inspect.signature(race_figure).parameters["height"].default
+    settings = from_query({})
+    map_height = race_map(settings, run_race(settings)[0]).to_dict()["layout"]["height"]  # the default race's map
     assert layout["height"] == map_height and layout["annotations"][0]["text"] == "Preparing the race..."
     assert layout["xaxis"]["visible"] is False
 

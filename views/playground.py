@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 
 import streamlit as st
@@ -20,15 +21,15 @@ from optviz.figures import (
     COLORS,
     camera_angles,
     distance_figure,
+    label_of,
     loss_figure,
     placeholder_figure,
     scene_camera,
     summary_markdown,
     summary_rows,
-    surface_3d_figure,
     turned_camera,
 )
-from optviz.presets import nice_log_grid, surface_defaults
+from optviz.presets import decay_stops, nice_log_grid, surface_defaults
 from optviz.settings import (
     CUSTOM,
     DEFAULT_CUSTOM_BOUNDS,
@@ -104,6 +105,8 @@ def load(settings: RaceSettings) -> None:
         "view_3d": settings.view_3d,
         "camera_az": settings.camera[0],
         "camera_el": settings.camera[1],
+        "equal_axes": settings.equal_axes,
+        "focus": settings.focus,
         "formula": settings.formula if settings.surface == CUSTOM else EXAMPLE_FORMULA,
     }
     (values["x_min"], values["x_max"]), (values["y_min"], values["y_max"]) = (
@@ -222,20 +225,36 @@ def log_slider(label: str, key: str, low: float, high: float, **kwargs):
     return value
 
 
-def hyperparameter_widget(oid: str, spec, disabled: bool = False):
+def hyperparameter_widget(oid: str, spec, shared_lr: float | None = None):
+    """The widget for one hyperparameter, by its scale. With a shared learning rate, the lr
+    slider is greyed and shows the shared rate; the optimizer's own rate waits in the store."""
     key = hp_key(oid, spec.name)
     label = f"{spec.label} (`{spec.name}`)"
+    shared = spec.name == "lr" and shared_lr is not None
+    showing_shared = st.session_state.setdefault("_showing_shared_lr", set())
+    if shared:
+        st.session_state[key] = shared_lr
+        showing_shared.add(key)
+    elif key in showing_shared:  # the shared rate was on show: back to the optimizer's own
+        st.session_state[key] = st.session_state[STORE][key]
+        showing_shared.discard(key)
+    keep(key)
+    low, high = spec.slider_range
     if spec.is_bool:
-        keep(key)
-        value = st.toggle(label, key=key, help=spec.help, disabled=disabled)
+        value = st.toggle(label, key=key, help=spec.help)
     elif spec.scale == "log":
-        low, high = spec.slider_range
-        value = log_slider(label, key, low, high, help=spec.help, disabled=disabled)
+        value = st.select_slider(label, options=with_value(nice_log_grid(low, high), key), key=key,
+                                 format_func=lambda v: f"{v:g}", disabled=shared,
+                                 help="The shared learning rate applies." if shared else spec.help)
+    elif spec.scale == "decay":
+        stops = [v for v in decay_stops(high) if spec.contains(v) and v >= low]
+        value = st.select_slider(label, options=with_value(stops, key), key=key, format_func=lambda v: f"{v:g}",
+                                 help=spec.help)
     else:
-        keep(key)
-        low, high = spec.slider_range
         value = st.slider(label, float(low), float(high), key=key, step=(high - low) / 1000 if high < 1.5 else 0.01,
-                          format="%.4g", help=spec.help, disabled=disabled)
+                          format="%.4g", help=spec.help)
+    if shared:
+        return st.session_state[STORE][key]
     remember(key, value)
     return value
 
@@ -312,10 +331,7 @@ def sidebar() -> RaceSettings:
         with panel:
             st.markdown(f"<span style='color:{COLORS[oid]}'>■</span> `{oid}`", unsafe_allow_html=True)
             st.latex(opt.equation)
-            params[oid] = {
-                spec.name: hyperparameter_widget(oid, spec, disabled=shared_on and spec.name == "lr")
-                for spec in opt.hyperparameters
-            }
+            params[oid] = {spec.name: hyperparameter_widget(oid, spec, shared_lr) for spec in opt.hyperparameters}
 
     sb.subheader("Start")
     cx, cy = sb.columns(2)
@@ -354,12 +370,19 @@ def sidebar() -> RaceSettings:
                                         help="Or turn the view with the mouse."))
         remember("camera_el", ce.slider("Elevation", -90.0, 90.0, key="camera_el", step=1.0))
     camera = (float(st.session_state[STORE]["camera_az"]), float(st.session_state[STORE]["camera_el"]))
+    keep("equal_axes")
+    equal_axes = sb.toggle("Same scale on both axes", key="equal_axes",
+                           help="On: a circle looks round and each step meets the contours at its true angle. "
+                                "Off: the map fills the chart, stretching one axis.")
+    remember("equal_axes", equal_axes)
+    focus = st.session_state.get("focus", st.session_state[STORE].get("focus"))
+    focus = focus if focus in chosen else None
 
     settings = RaceSettings(
         surface=chosen_surface.surface, formula=chosen_surface.formula, bounds=chosen_surface.bounds,
         optimizers=tuple(chosen), start=(st.session_state["start_x"], st.session_state["start_y"]),
         steps=int(steps), noise=float(noise), seed=int(seed), shared_lr=shared_lr, speed=float(speed), view_3d=view_3d,
-        camera=camera,
+        camera=camera, equal_axes=equal_axes, focus=focus,
     )
     return complete(with_params(settings, params))
 
@@ -381,8 +404,17 @@ def timed_main() -> None:
                 pass
 
 
+PHONE_HINT = """<div class="optviz-phone-hint">Settings (surface, optimizers, learning rates, start)
+are in the sidebar: tap <b>&raquo;</b> at the top left.</div>
+<style>.optviz-phone-hint{font-size:.9rem;color:#555;background:#f0f2f6;border-radius:.5rem;padding:.4rem .7rem;}
+@media (min-width: 768px){.optviz-phone-hint{display:none;}}</style>"""
+"""Shown only on a narrow screen, where Streamlit starts with the sidebar collapsed."""
+
+
 def main() -> None:
+    st.html(PHONE_HINT)
     header = st.container()  # the formula and any notices, filled once the settings are read
+    key_slot = st.container()  # the race's title and its colour key, filled once it has run
     map_slot = st.empty()
     waiting = "Loading the optimizers..."
     if not race.WARM.is_set() and not race.first_page_cached():
@@ -430,10 +462,11 @@ def main() -> None:
     for oid, message in errors.items():
         header.error(f"{OPTIMIZERS[oid].name} could not run: {literal(message)}")
 
+    colour_key(key_slot, settings, runs)
     if settings.view_3d:
         with map_slot.container(gap=None):
             camera_keeper.keep_camera(on_camera_change)
-            st.plotly_chart(surface_3d_figure(surf, runs, camera=settings.camera, view=mouse_camera(settings)),
+            st.plotly_chart(race.race_3d(settings, runs, view=mouse_camera(settings), legend=False),
                             key="race_3d", width="stretch", theme=None)
     elif settings != early:
         if early is not None:  # the sidebar disagrees with the link it was loaded from
@@ -449,10 +482,40 @@ def main() -> None:
     exports(settings, runs)
 
 
+def colour_key(slot, settings: RaceSettings, runs: list[Trajectory]) -> None:
+    """The race's title, and one coloured pill per optimizer: the map's key (also on a phone,
+    where a legend inside the chart had no room). Clicking a pill draws that optimizer alone,
+    the others faded; clicking it again brings them back."""
+    names = {t.optimizer: label_of(t) for t in runs}
+    slot.html(colour_css(list(names)))
+    minima = settings.surface_obj.minima
+    markers = "○&nbsp;start" + (",&nbsp;★&nbsp;minimum" if len(minima) == 1 else ",&nbsp;★&nbsp;minima" if minima else "")
+    slot.markdown(f"**{literal(race.race_title(settings, runs))}** &nbsp; {markers}")
+    slot.pills("Colour key: click one to single it out", list(names), key="focus", format_func=names.get,
+               selection_mode="single", label_visibility="collapsed")
+    remember("focus", st.session_state.get("focus"))
+
+
+def colour_css(key_order: Sequence[str]) -> str:
+    """Each optimizer's colour on its sidebar tag, its expander's dot and its pill in the key
+    (whose pills are in ``key_order``). Streamlit gives a keyed element the class st-key-<key>,
+    with "." as "-"; a tag and the expander's icon are found by the label they carry."""
+    rules = []
+    for oid, colour in COLORS.items():
+        name = OPTIMIZERS[oid].name
+        rules.append(f'.st-key-optimizers span[data-tag][aria-label="{name}"]{{background-color:{colour};}}')
+        rules.append(f'.st-key-open-{oid} summary span[aria-label="circle icon"]{{color:{colour};}}')
+    for position, oid in enumerate(key_order, start=1):
+        rules.append(f".st-key-focus button:nth-of-type({position})::before{{content:'';display:inline-block;"
+                     f"width:.7em;height:.7em;border-radius:50%;margin-right:.4em;background:{COLORS[oid]};}}")
+    return "<style>" + "".join(rules) + "</style>"
+
+
 def race_map_chart(slot, settings: RaceSettings, runs: list[Trajectory]) -> None:
     """The animated race map in ``slot``; a click on it (a selection) moves the start."""
     slot.plotly_chart(
-        race.race_map(settings, runs), key=MAP_KEY, on_select="rerun", selection_mode="points", width="stretch",
+        race.race_map(settings, runs, legend=False), key=MAP_KEY, on_select="rerun",
+        selection_mode="points", width="stretch",
         theme=None,  # the figures carry their own style (optviz.figures.styled)
         config={"displaylogo": False, "scrollZoom": True},
     )
