@@ -47,6 +47,7 @@ def decay_stops(high: float = 0.9999) -> list[float]:
 
 LR_GRID = np.array(nice_log_grid(1e-6, 10.0, (1.0, 2.0, 5.0)))  # 1, 2, 5 a decade
 MAX_JUMP = 0.2  # a suggested lr never jumps more than this fraction of the view's diagonal in one step
+VIEW_MARGIN = 0.02  # a suggested lr keeps the race on the map: within the view and this fraction of it
 ZIGZAG_STEP = 5e-3  # a zigzag whose steps are shorter than this fraction of the diagonal reads as a line
 
 
@@ -73,15 +74,28 @@ def zigzags(path: np.ndarray, min_step: float) -> bool:
     return bool(np.mean(turned_back) > 0.5 and np.median(length) > min_step)
 
 
+def wanders(path: np.ndarray, min_step: float, ratio: float = 10.0) -> bool:
+    """Whether ``path`` moves a lot and gets nowhere: its length is more than ``ratio`` times
+    the distance between its ends, with a median step longer than ``min_step``. Catches a
+    run that bounces chaotically among ripples (SGD at too large a rate on Ackley), which
+    does not turn back step after step as a zigzag does."""
+    steps = np.diff(path, axis=0)
+    if len(steps) < 3:
+        return False
+    length = np.hypot(steps[:, 0], steps[:, 1])
+    net = float(np.hypot(*(path[-1] - path[0])))
+    return bool(length.sum() > ratio * net and np.median(length) > min_step)
+
+
 @lru_cache(maxsize=4096)
 def suggested_lr(surface: str | Surface, optimizer: str, steps: int | None = None) -> float:
     """The grid learning rate whose path gets low fastest and stays low, from the surface's start.
 
     Each grid value runs ``2 * steps`` steps (``steps`` defaults to the surface's). Ruled
     out: runs that diverge (or cannot start: f is not finite at the start), leave the view
-    within ``steps`` steps (widened by a quarter on each side), jump across it (one step
-    longer than a fifth of its diagonal: no race to watch), or zigzag in their second half (:func:`zigzags`, with steps
-    over half a percent of the diagonal). Where the minimum is known, the score is the mean
+    within ``steps`` steps (by more than VIEW_MARGIN of it: off the map), jump across it (one step
+    longer than a fifth of its diagonal: no race to watch), or zigzag or wander in their
+    second half (:func:`zigzags`, :func:`wanders`: steps over half a percent of the diagonal). Where the minimum is known, the score is the mean
     of log10(f - f_min) over the first ``steps`` steps, so a run that drops early and stays
     down wins over one that thrashes; where it is not (the saddles), the lowest value after
     ``steps`` steps wins. Falls back to the optimizer's own default when every value is ruled out.
@@ -90,7 +104,7 @@ def suggested_lr(surface: str | Surface, optimizer: str, steps: int | None = Non
     opt = get_optimizer(optimizer)
     steps = surf.steps if steps is None else steps
     (x_lo, x_hi), (y_lo, y_hi) = surf.bounds
-    pad_x, pad_y = 0.25 * (x_hi - x_lo), 0.25 * (y_hi - y_lo)
+    pad_x, pad_y = VIEW_MARGIN * (x_hi - x_lo), VIEW_MARGIN * (y_hi - y_lo)
     diagonal = float(np.hypot(x_hi - x_lo, y_hi - y_lo))
     best_lr, best_score = float(opt.defaults["lr"]), np.inf
     for lr in LR_GRID:
@@ -100,7 +114,9 @@ def suggested_lr(surface: str | Surface, optimizer: str, steps: int | None = Non
         x, y = t.path[: steps + 1, 0], t.path[: steps + 1, 1]  # the race as drawn
         in_view = (x.min() >= x_lo - pad_x) & (x.max() <= x_hi + pad_x) & (y.min() >= y_lo - pad_y) & (y.max() <= y_hi + pad_y)
         longest_step = float(np.max(np.hypot(np.diff(x), np.diff(y))))
-        if not in_view or longest_step > MAX_JUMP * diagonal or zigzags(t.path[steps:], ZIGZAG_STEP * diagonal):
+        late = t.path[steps:]
+        if not in_view or longest_step > MAX_JUMP * diagonal or zigzags(late, ZIGZAG_STEP * diagonal) or wanders(
+                late, ZIGZAG_STEP * diagonal):
             continue
         if surf.min_value is None:
             score = float(t.loss[steps])

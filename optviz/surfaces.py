@@ -371,11 +371,11 @@ SURFACES: dict[str, Surface] = {
             "rastrigin", "Rastrigin", 4,
             r"f(x, y) = 20 + \sum_{u \in \{x, y\}} \left(u^2 - 10\cos 2\pi u\right)",
             "Rastrigin (1974); A = 10; " + SFU,
-            ((-5.12, 5.12), (-5.12, 5.12)), (4.5, 3.5), (Minimum(0.0, 0.0, 0.0),),
+            ((-5.12, 5.12), (-5.12, 5.12)), (4.45, 4.45), (Minimum(0.0, 0.0, 0.0),),
             lr_scale=0.05, log_contours=False,
             formula="20 + x**2 - 10*cos(2*pi*x) + y**2 - 10*cos(2*pi*y)",
             why_start=(
-                'Far out on the bowl, with rings of local minima between the start and the centre: methods whose stable rates are small stop in the first well; AdaGrad and Adam, whose stable rates are large, hop several wells further in.'
+                'In the far corner, with rings of local minima between the start and the centre: methods whose stable rates are small stop in the first well; AdaGrad and Adam, whose stable rates are large, leap across the bowl and settle in wells near the centre.'
             ),
         ),
         Surface(

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import optviz
-from optviz.presets import LR_GRID, suggested_lr, view_tolerance, zigzags
+from optviz.presets import LR_GRID, suggested_lr, view_tolerance, wanders, zigzags
 from optviz.settings import DEFAULT_OPTIMIZERS
 
 
@@ -96,3 +96,19 @@ def test_suggested_lr_on_a_restricted_domain_returns_a_rate():
     surface = optviz.custom_surface("log(x) + y^2")
     for oid in ("sgd", "adam", "rprop"):
         assert suggested_lr(surface, oid) > 0
+
+
+def test_wanders_tells_a_random_walk_from_a_descent():
+    rng = np.random.default_rng(0)
+    walk = np.cumsum(rng.normal(size=(200, 2)), axis=0)  # length ~250, ends ~14 apart
+    descent = np.column_stack([np.linspace(5, 0, 200), np.linspace(3, 0, 200)])
+    assert wanders(walk, 0.1) and not wanders(descent, 0.001)
+    assert not wanders(walk * 1e-6, 0.1)  # a jitter below the visible step does not count
+
+
+def test_sgd_on_ackley_no_longer_bounces_among_the_ripples():
+    # As drawn before: lr 0.2 wandered over the centre's ripples for hundreds of steps.
+    surface = optviz.SURFACES["ackley"]
+    bad = optviz.simulate(surface, "sgd", steps=600, lr=0.2)
+    assert wanders(bad.path[300:], 0.005 * diagonal(surface))
+    assert suggested_lr(surface, "sgd") < 0.2
