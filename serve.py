@@ -3,12 +3,12 @@
 On a fresh install a plain ``streamlit run app.py`` compiles the kernels (about 14 s) only
 once the first visitor has arrived, in the page's own thread, holding the GIL. Here a
 lifespan hook (``st.App``) starts that work as the server starts: the kernels compile in
-helper processes side by side (optviz.race.warm_up), and a page that arrives sooner waits
+helper processes side by side (server/warm_up.py), and a page that arrives sooner waits
 under its spinner. Once a warm-up here has recorded the kernels as cached, later starts leave
 optviz alone and the first page loads them itself, while the browser evaluates plotly.js
-(views.warm_start says why, and how the record is checked).
+(server.warm_start says why, and how the record is checked).
 
-A middleware (views.early_plotly) also has the browser evaluate plotly.js while the page is
+A middleware (server.early_plotly) also has the browser evaluate plotly.js while the page is
 still connecting, rather than after the first chart has arrived.
 """
 
@@ -19,8 +19,8 @@ import streamlit as st
 from starlette.middleware import Middleware
 from streamlit.logger import get_logger
 
-from views import warm_start
-from views.early_plotly import EvaluatePlotlyEarly
+from server import warm_start
+from server.early_plotly import EvaluatePlotlyEarly
 
 log = get_logger("optviz.serve")  # Streamlit's format and level, in the server's output
 
@@ -28,7 +28,8 @@ log = get_logger("optviz.serve")  # Streamlit's format and level, in the server'
 def _warm_up() -> None:
     try:
         digest = warm_start.sources_digest()  # before: an edit made while compiling is not recorded
-        from optviz.race import cached_kernel_index_files, warm_up
+        from optviz.engine.cache import cached_kernel_index_files
+        from server.warm_up import warm_up
 
         batch = warm_up(parallel=True)
         if batch is not None:

@@ -33,7 +33,7 @@ ROSENBROCK = optviz.SURFACES["rosenbrock"]
 READY_PROBE = r"""
 import importlib, json, statistics, time
 import optviz
-simulate = importlib.import_module("optviz.simulate")
+simulate = importlib.import_module("optviz.engine.simulate")
 optviz.simulate("rosenbrock", "rmsprop", steps=300, lr=0.001)
 optviz.simulate_batch("rosenbrock", "rmsprop", [[0.0, 0.0]], 10, lr=0.001)
 optviz.surface_grid("rosenbrock", 50)
@@ -66,7 +66,7 @@ print(json.dumps({
 REFUSAL_PROBE = r"""
 import json, statistics, sys, time
 import optviz
-from optviz.formula import parse
+from optviz.engine.formula import parse
 text = json.loads(sys.argv[1])
 optviz.custom_surface("x^2 + y^2")  # load the kernels first: only the refusal is timed
 result = {}

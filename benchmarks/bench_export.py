@@ -1,7 +1,7 @@
 """Export speed: median time per format for the default race (the Playground's first page).
 
 Run by hand (never as a test):  .venv/bin/python benchmarks/bench_export.py [--repeats N]
-Prints one table: the median over repeats of ``optviz.export.export(settings, fmt, runs)`` at
+Prints one table: the median over repeats of ``optviz.out.export.export(settings, fmt, runs)`` at
 default options, the ratio to the cheapest format measured here, and the output size. The
 PNG row is the warm browser; the cold start (first image of a process, browser launch
 included) is its own row. GIF and MP4 rows give their frame counts: the target is at most
@@ -24,10 +24,10 @@ sys.path.insert(0, str(ROOT))
 import imageio_ffmpeg  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from optviz import export as ex  # noqa: E402
-from optviz.animation import render_frames  # noqa: E402
-from optviz.race import run_race  # noqa: E402
-from optviz.settings import from_query  # noqa: E402
+from optviz.out import export as ex  # noqa: E402
+from optviz.out.animation import render_frames  # noqa: E402
+from optviz.race.run import run_race  # noqa: E402
+from optviz.race.settings import from_query  # noqa: E402
 
 TARGET_100_FRAMES_S = 10.0
 

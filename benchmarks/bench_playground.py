@@ -26,10 +26,10 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import optviz  # noqa: E402
-from optviz.figures import distance_figure, loss_figure, race_figure, summary_rows  # noqa: E402
-from optviz.presets import nice_log_grid, view_tolerance  # noqa: E402
-from optviz.settings import from_query, to_query  # noqa: E402
-from views import warm_start  # noqa: E402
+from optviz.engine.presets import nice_log_grid, view_tolerance  # noqa: E402
+from optviz.race.settings import from_query, to_query  # noqa: E402
+from optviz.render.figures import distance_figure, loss_figure, race_figure, summary_rows  # noqa: E402
+from server import warm_start  # noqa: E402
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -195,7 +195,7 @@ def main() -> None:
             with serving(cache) as url:
                 cold, spinner = first_view(browser, url)
                 # A fresh install's server goes on to compile the batch kernel in a helper process
-                # (optviz.race.warm_up), then records that every kernel is cached (views.warm_start):
+                # (optviz.race.warm_up), then records that every kernel is cached (server.warm_start):
                 # let it finish, so the warm views below start as a server started later would.
                 deadline = time.monotonic() + 300
                 while not warm_start.kernels_cached(cache_dir=cache):

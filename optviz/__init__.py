@@ -12,15 +12,15 @@ import os
 # last bits. Off unless the user set the variable; tests/test_simulate.py checks it is off.
 os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
 
-from .optimizers import OPTIMIZERS, Hyperparameter, Optimizer, get_optimizer, resolve_hyperparameters
-from .simulate import MAX_STEPS, BatchResult, Trajectory, simulate, simulate_batch, surface_grid
-from .surfaces import SURFACES, Minimum, Surface, get_surface
+from .engine.optimizers import OPTIMIZERS, Hyperparameter, Optimizer, get_optimizer, resolve_hyperparameters
+from .engine.simulate import MAX_STEPS, BatchResult, Trajectory, simulate, simulate_batch, surface_grid
+from .engine.surfaces import SURFACES, Minimum, Surface, get_surface
 
 
 def __getattr__(name: str):
     """``optviz.custom_surface`` is imported on first use: it brings in SymPy, which the rest never needs."""
     if name == "custom_surface":
-        from .custom import custom_surface
+        from .engine.custom import custom_surface
 
         return custom_surface
     raise AttributeError(f"module 'optviz' has no attribute {name!r}")

@@ -1,5 +1,5 @@
 """``python -m optviz``: see :mod:`optviz.cli`."""
 
-from .cli import main
+from .out.cli import main
 
 raise SystemExit(main())

@@ -106,7 +106,7 @@ def test_load_shows_the_race(server, browser):
 
 
 def _notch_up() -> float:
-    from optviz.presets import nice_log_grid, suggested_lr
+    from optviz.engine.presets import nice_log_grid, suggested_lr
 
     grid = nice_log_grid(1e-6, 10.0)
     return grid[grid.index(suggested_lr("quadratic", "rmsprop")) + 1]
@@ -225,8 +225,8 @@ def test_downloads_are_the_race_on_screen(server, browser, tmp_path):
 
 
 def test_uploading_a_json_export_restores_the_race(server, browser, tmp_path):
-    from optviz import export
-    from optviz.settings import from_query
+    from optviz.out import export
+    from optviz.race.settings import from_query
 
     saved = from_query({"surface": "booth", "optimizers": "nadam,rprop", "steps": "80", "nadam.lr": "0.3"})
     path = tmp_path / "race.json"
@@ -302,7 +302,7 @@ def test_a_click_moves_the_start_after_play_and_after_a_scrub(server, browser):
 
 def test_a_paused_animation_shows_the_true_path_up_to_its_step(server, browser):
     import optviz
-    from optviz.settings import from_query
+    from optviz.race.settings import from_query
 
     page = open_page(browser, server + "/?optimizers=momentum,adam")
     page.get_by_text("⟲ Replay").first.click()
@@ -369,7 +369,7 @@ def test_on_a_phone_nothing_covers_the_controls_and_a_hint_points_to_the_sidebar
 
 
 def test_each_optimizer_wears_its_own_colour_and_a_pill_singles_it_out(server, browser):
-    from optviz.figures import COLORS
+    from optviz.render.figures import COLORS
 
     def rgb(hex_colour: str) -> str:
         return "rgb({}, {}, {})".format(*(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)))

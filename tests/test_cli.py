@@ -19,9 +19,9 @@ import pytest
 from PIL import Image
 
 import optviz
-from optviz.cli import build_parser, main
-from optviz.export import FORMATS
-from optviz.presets import surface_defaults, view_tolerance
+from optviz.engine.presets import surface_defaults, view_tolerance
+from optviz.out.cli import build_parser, main
+from optviz.out.export import FORMATS
 
 ROOT = Path(__file__).resolve().parents[1]
 

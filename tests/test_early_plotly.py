@@ -1,11 +1,11 @@
-"""views.early_plotly: Streamlit's page gains a module script for its plotly chunk, nothing else changes."""
+"""server.early_plotly: Streamlit's page gains a module script for its plotly chunk, nothing else changes."""
 
 from __future__ import annotations
 
 import asyncio
 import re
 
-from views.early_plotly import LOADER, STATIC_JS, EvaluatePlotlyEarly, add_module, plotly_chunk
+from server.early_plotly import LOADER, STATIC_JS, EvaluatePlotlyEarly, add_module, plotly_chunk
 
 INDEX = (STATIC_JS.parents[1] / "index.html").read_bytes()
 """The page the installed Streamlit serves."""

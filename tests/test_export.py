@@ -24,14 +24,14 @@ import streamlit  # noqa: F401 - sets plotly's default template, as in the app: 
 from PIL import Image
 
 import optviz
-from optviz import export as ex
-from optviz.animation import render_frames
-from optviz.codegen import SURFACE_CODE, UPDATE_CODE, numpy_script, pytorch_script
-from optviz.figures import COLORS, frame_steps
-from optviz.presets import view_tolerance
-from optviz.race import run_race
-from optviz.settings import from_query, to_query
-from optviz.simulate import gaussian
+from optviz.engine.presets import view_tolerance
+from optviz.engine.simulate import gaussian
+from optviz.out import export as ex
+from optviz.out.animation import render_frames
+from optviz.out.codegen import SURFACE_CODE, UPDATE_CODE, numpy_script, pytorch_script
+from optviz.race.run import run_race
+from optviz.race.settings import from_query, to_query
+from optviz.render.figures import COLORS, frame_steps
 
 
 def hex_rgb(colour: str) -> tuple[int, int, int]:

@@ -13,7 +13,8 @@ import pytest
 from PIL import Image
 
 import optviz
-from optviz.figures import (
+from optviz.race.settings import from_query
+from optviz.render.figures import (
     CLICK_TRACE,
     COLORS,
     FRAME_POINT_BUDGET,
@@ -30,8 +31,7 @@ from optviz.figures import (
     surface_3d_figure,
     turned_camera,
 )
-from optviz.raster import contour_bands, contour_rgb
-from optviz.settings import from_query
+from optviz.render.raster import contour_bands, contour_rgb
 
 
 def default_race():
@@ -201,7 +201,7 @@ def test_click_grid_covers_the_view_and_is_invisible():
 
 @pytest.mark.parametrize("lo, hi", [(-512.0, 512.0), (0.3, 0.7), (-1.5, 2.5), (-4.5, 4.5), (-2.0, 2.0)])
 def test_click_nodes_are_the_roundest_grid_that_fits(lo, hi):
-    from optviz.figures import _round_nodes
+    from optviz.render.figures import _round_nodes
 
     nodes = _round_nodes(lo, hi, 25)
     step = nodes[1] - nodes[0]
@@ -240,14 +240,14 @@ def test_plain_figures_serialise_what_plotly_would_and_copy_for_edits():
 
 @pytest.mark.parametrize("lo, hi", [(0.0, 1e-323), (-1e308, 1e308), (1.0, 1.0 + 1e-15)])
 def test_click_nodes_survive_degenerate_bounds(lo, hi):
-    from optviz.figures import _round_nodes
+    from optviz.render.figures import _round_nodes
 
     nodes = _round_nodes(lo, hi, 25)
     assert len(nodes) >= 2 and nodes[0] >= lo and nodes[-1] <= hi and np.isfinite(nodes).all()
 
 
 def test_plain_figure_leaves_the_callers_arrays_alone():
-    from optviz.figures import PlainFigure
+    from optviz.render.figures import PlainFigure
 
     colours = np.array([1.0, 2.0, 3.0])
     trace = {"type": "scatter", "x": np.arange(3.0), "y": np.arange(3.0), "marker": {"color": colours}}

@@ -33,11 +33,11 @@ from PIL import Image
 
 import optviz
 from optviz import OPTIMIZERS, SURFACES, simulate, simulate_batch, surface_grid
-from optviz.figures import race_figure
-from optviz.formula import FormulaError, RealAbs, compile_formula, parse
-from optviz.raster import MISSING_RGB, contour_bands
+from optviz.engine.formula import FormulaError, RealAbs, compile_formula, parse
+from optviz.render.figures import race_figure
+from optviz.render.raster import MISSING_RGB, contour_bands
 
-simulate_module = importlib.import_module("optviz.simulate")  # `optviz.simulate` is the function
+simulate_module = importlib.import_module("optviz.engine.simulate")  # `optviz.engine.simulate` is the function
 
 ROOT = Path(__file__).resolve().parents[1]
 X, Y = sp.symbols("x y", real=True)  # the same assumptions as the parser's symbols
@@ -179,7 +179,7 @@ HOSTILE = [
 _WORKER = r"""
 import json, sys, time
 import optviz
-from optviz.formula import FormulaError, parse
+from optviz.engine.formula import FormulaError, parse
 
 replies = sys.stdout
 sys.stdout = sys.stderr  # nothing the code under test prints can garble a reply
@@ -301,7 +301,7 @@ VALID = [
     ("e", sp.E),
     ("pi*x", sp.pi * X),
     ("pi", sp.pi),
-    ("abs(x)", RealAbs(X)),  # |u| with the real derivative sign(u) u' (optviz.formula.RealAbs)
+    ("abs(x)", RealAbs(X)),  # |u| with the real derivative sign(u) u' (optviz.engine.formula.RealAbs)
     ("sqrt(x^2 + y^2)", sp.sqrt(X**2 + Y**2)),
     ("log(1 + x^2)", sp.log(1 + X**2)),
     ("tanh(x*y)", sp.tanh(X * Y)),
@@ -637,7 +637,7 @@ def test_custom_surface_refuses_a_view_too_narrow_to_draw():
 
 def test_a_suggested_start_lies_where_f_is_defined() -> None:
     # log(-x) is undefined on the right half, where the suggested start used to sit.
-    from optviz.custom import custom_surface
+    from optviz.engine.custom import custom_surface
 
     s = custom_surface("log(-x) + y^2")
     x, y = s.start

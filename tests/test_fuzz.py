@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from optviz import OPTIMIZERS, SURFACES, cli, export
-from optviz.settings import from_query
+from optviz import OPTIMIZERS, SURFACES
+from optviz.out import cli, export
+from optviz.race.settings import from_query
 
 TIMEOUT = 120
 

@@ -15,9 +15,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import optviz
-from optviz.figures import CLICK_TRACE
-from optviz.presets import suggested_lr, view_tolerance
-from optviz.settings import from_query, to_query
+from optviz.engine.presets import suggested_lr, view_tolerance
+from optviz.race.settings import from_query, to_query
+from optviz.render.figures import CLICK_TRACE
 
 TIMEOUT = 120  # the first run of a fresh install compiles every kernel
 
@@ -294,7 +294,7 @@ def test_summary_uses_the_view_tolerance():
 
 
 def test_page_settings_equal_the_module_round_trip():
-    """The URL the page writes is exactly what optviz.settings produces for the same race."""
+    """The URL the page writes is exactly what optviz.race.settings produces for the same race."""
     at = run_app({"optimizers": "rprop", "rprop.eta_plus": "1.5"})
     assert dict(at.query_params) == to_query(from_query({"optimizers": "rprop", "rprop.eta_plus": "1.5"}))
 
@@ -403,8 +403,8 @@ def test_a_first_visit_draws_its_map_once_before_the_sidebar(query):
     at = run_app(query)
     assert "_early_map_missed" not in at.session_state
     assert len(at.get("plotly_chart")) == 3  # the map, the loss and the distance charts: nothing drawn twice
-    from optviz.race import run_race
-    from optviz.settings import complete
+    from optviz.race.run import run_race
+    from optviz.race.settings import complete
 
     runs = {t.optimizer: t for t in run_race(complete(from_query(query)))[0]}
     for oid, t in runs.items():
@@ -416,7 +416,7 @@ def test_a_first_visit_draws_its_map_once_before_the_sidebar(query):
 def test_a_first_visit_runs_its_race_once_even_with_notices(monkeypatch):
     # The early map and the map after the sidebar share one cached run: a link's notices are
     # not part of the race (they once made a second cache key, and a second run).
-    from optviz import race
+    from optviz.race import run as race
 
     calls = []
     real = race.run_race
@@ -444,7 +444,7 @@ from streamlit.testing.v1 import AppTest
 at = AppTest.from_file("app.py", default_timeout=300)
 at.run()
 assert not at.exception, at.exception
-print(sorted(m for m in ("sympy", "optviz.simulate") if m in sys.modules))
+print(sorted(m for m in ("sympy", "optviz.engine.simulate") if m in sys.modules))
 """
 
 
@@ -453,7 +453,7 @@ def test_a_first_page_does_not_load_sympy():
     root = Path(__file__).resolve().parents[1]
     out = subprocess.run([sys.executable, "-c", FIRST_PAGE_MODULES], cwd=root, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip().splitlines()[-1] == "['optviz.simulate']"  # the page ran its race, without SymPy
+    assert out.stdout.strip().splitlines()[-1] == "['optviz.engine.simulate']"  # the page ran its race, without SymPy
 
 
 def test_decay_sliders_stop_at_the_values_people_use_and_links_keep_them_exact():

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import optviz
-from optviz.presets import LR_GRID, suggested_lr, view_tolerance, wanders, zigzags
-from optviz.settings import DEFAULT_OPTIMIZERS
+from optviz.engine.presets import LR_GRID, suggested_lr, view_tolerance, wanders, zigzags
+from optviz.race.settings import DEFAULT_OPTIMIZERS
 
 
 def turning_angles(path: np.ndarray) -> np.ndarray:

@@ -10,8 +10,8 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from optviz import OPTIMIZERS, SURFACES
-from optviz.presets import LR_GRID, nice_log_grid, suggested_lr, view_tolerance
-from optviz.settings import DEFAULT_OPTIMIZERS, RaceSettings, complete, from_query, to_query, with_params
+from optviz.engine.presets import LR_GRID, nice_log_grid, suggested_lr, view_tolerance
+from optviz.race.settings import DEFAULT_OPTIMIZERS, RaceSettings, complete, from_query, to_query, with_params
 
 
 def test_empty_query_gives_the_classic_field_on_the_bowl():
@@ -124,7 +124,7 @@ def test_view_tolerance_is_a_thousandth_of_the_diagonal():
 def test_a_link_with_a_view_too_narrow_to_draw_gets_defaults_and_a_notice():
     # 1e-323 wide: finite and ordered, but no axis, map or click grid can be drawn over it.
     s = from_query({"surface": "custom", "f": "x^2 + y^2", "bounds": "0,1e-323,-5,5"})
-    from optviz.settings import DEFAULT_CUSTOM_BOUNDS
+    from optviz.race.settings import DEFAULT_CUSTOM_BOUNDS
 
     assert s.surface == "custom" and s.bounds == DEFAULT_CUSTOM_BOUNDS
     assert any("bounds='0,1e-323,-5,5'" in n and "1e-06 apart" in n for n in s.notices)

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from optviz import MAX_STEPS, OPTIMIZERS, SURFACES, simulate, simulate_batch, surface_grid
 
-# `optviz.simulate` is the function (re-exported by the package); the module lives in sys.modules.
-simulate_module = importlib.import_module("optviz.simulate")
+# `optviz.engine.simulate` is the function (re-exported by the package); the module lives in sys.modules.
+simulate_module = importlib.import_module("optviz.engine.simulate")
 
 PROPERTY_SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -225,7 +225,7 @@ def test_lockstep_lanes_each_equal_their_single_run(optimizer_id: str) -> None:
     # The batch advances LANES runs in lockstep and masks per lane: 2.5 blocks of runs, each with
     # its own lr and options (some diverge, at different steps), starts whose loss is already
     # inf (diverged at step 0) and starts on a minimum (reached at step 0).
-    from optviz.lanes import LANES
+    from optviz.engine.lanes import LANES
 
     runs = 2 * LANES + LANES // 2
     rng = np.random.default_rng(11)

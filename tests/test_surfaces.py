@@ -3,7 +3,7 @@
 Reference formulas are written here from the standard definitions (Surjanovic & Bingham,
 Virtual Library of Simulation Experiments, SFU, https://www.sfu.ca/~ssurjano/optimization.html),
 in their general d-dimensional form with d = 2 where the library gives one, so they share no
-code or algebraic rearrangement with ``optviz.surfaces``.
+code or algebraic rearrangement with ``optviz.engine.surfaces``.
 """
 
 from __future__ import annotations
@@ -239,4 +239,4 @@ def test_surface_indices_match_registry_order() -> None:
     # The compiled dispatcher is indexed by Surface.index: each index must reach its own kernel.
     for surface in SURFACES.values():
         x, y = 0.37, -0.61
-        assert optviz.surfaces.evaluate(surface.index, 0, x, y)[0] == pytest.approx(REFERENCE[surface.id](x, y), rel=1e-12)
+        assert optviz.engine.surfaces.evaluate(surface.index, 0, x, y)[0] == pytest.approx(REFERENCE[surface.id](x, y), rel=1e-12)

@@ -1,4 +1,4 @@
-"""serve.py's start: warm optviz up only when its kernels are not known to be cached (views.warm_start)."""
+"""serve.py's start: warm optviz up only when its kernels are not known to be cached (server.warm_start)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 from serving import serving
 
 import optviz
-from optviz import race
-from views import warm_start
+from optviz.engine import cache
+from server import warm_start
+from server import warm_up as warm
 
 
 @pytest.fixture
@@ -33,9 +34,9 @@ def cached_kernels(tmp_path, monkeypatch) -> list[str]:
     """Every kernel serve.py warms up, in numba's cache (as after a first server start); and a
     record folder of the test's own, for this process and the servers it starts."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    race.warm_up()
+    warm.warm_up()
     optviz.simulate_batch("quadratic", "sgd", [[0.0, 0.0]], 2)
-    files = race.cached_kernel_index_files()
+    files = cache.cached_kernel_index_files()
     assert len(files) == 3
     return files
 

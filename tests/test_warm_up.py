@@ -1,4 +1,4 @@
-"""The server's warm-up (optviz.race.warm_up, started by serve.py) and its compile helper."""
+"""The server's warm-up (server/warm_up.py, started by serve.py) and numba's cache helpers (optviz.engine.cache)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import optviz
-from optviz import race
-from optviz.figures import placeholder_figure
-from optviz.race import race_map, run_race
-from optviz.settings import from_query
+from optviz.engine import cache
+from optviz.race.run import run_race
+from optviz.race.settings import from_query
+from optviz.render.figures import placeholder_figure, race_map
+from server import warm_up as warm
 
-kernels = importlib.import_module("optviz.simulate")  # the module: optviz.simulate is the function
+kernels = importlib.import_module("optviz.engine.simulate")  # the module: optviz.engine.simulate is the function
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -27,44 +28,44 @@ def fake_kernel(index_path) -> SimpleNamespace:
 
 
 def test_warm_up_runs_once_and_marks_the_process_warm():
-    race.warm_up()
-    assert race.WARM.is_set()
+    warm.warm_up()
+    assert warm.WARM.is_set()
     assert kernels._integrate.signatures  # the simulation kernel is loaded in this process
-    assert race.first_page_cached()
+    assert cache.first_page_cached()
     optviz.simulate_batch("quadratic", "sgd", [[0.0, 0.0]], 2)  # the batch kernel too, as a first custom formula does
-    assert race.warm_up(parallel=True) is None  # already warm, every kernel cached: no helper
+    assert warm.warm_up(parallel=True) is None  # already warm, every kernel cached: no helper
 
 
 def test_parallel_warm_up_in_a_new_process():
     # What serve.py's thread runs. The kernels are in the cache by now (this session has run
     # them), so no helper starts; a failure here (it once read a kernel off the wrong module)
     # would only have been logged by the server.
-    script = "from optviz import race; race.warm_up(parallel=True); assert race.WARM.is_set()"
+    script = "from server import warm_up as warm; warm.warm_up(parallel=True); assert warm.WARM.is_set()"
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
 
 
 def test_the_real_kernels_cache_index_is_found():
     optviz.surface_grid("quadratic", 4)
-    assert race._compile_elsewhere(kernels.evaluate_grid, "surface_grid('quadratic', 4)") is None
+    assert cache.compile_elsewhere(kernels.evaluate_grid, "surface_grid('quadratic', 4)") is None
 
 
 def test_a_cached_kernel_needs_no_helper(tmp_path):
     index = tmp_path / "kernel.nbi"
     index.write_bytes(b"")
-    assert race._compile_elsewhere(fake_kernel(index), "surface_grid('quadratic', 4)") is None
+    assert cache.compile_elsewhere(fake_kernel(index), "surface_grid('quadratic', 4)") is None
 
 
 def test_a_missing_kernel_is_compiled_by_a_helper_process_that_imports_this_optviz(tmp_path):
     # The helper runs optviz.<call> in a new interpreter; here the call checks it got this
     # checkout's package, and fails (exit 1) otherwise.
-    check = f"import sys; sys.exit(0 if optviz.__file__ == {race.__file__.replace('race.py', '__init__.py')!r} else 1)"
-    helper = race._compile_elsewhere(fake_kernel(tmp_path / "missing.nbi"), "__name__; " + check)
+    check = f"import sys; sys.exit(0 if optviz.__file__ == {optviz.__file__!r} else 1)"
+    helper = cache.compile_elsewhere(fake_kernel(tmp_path / "missing.nbi"), "__name__; " + check)
     assert helper is not None and helper.wait(timeout=120) == 0
 
 
 def test_numba_internals_moved_means_compile_here():
-    assert race._compile_elsewhere(SimpleNamespace(), "surface_grid('quadratic', 4)") is None
+    assert cache.compile_elsewhere(SimpleNamespace(), "surface_grid('quadratic', 4)") is None
 
 
 def test_placeholder_holds_the_maps_height_and_says_why():
@@ -76,7 +77,7 @@ def test_placeholder_holds_the_maps_height_and_says_why():
 
 
 def test_a_helper_runs_at_the_priority_asked(tmp_path):
-    helper = race._compile_elsewhere(fake_kernel(tmp_path / "missing.nbi"),
+    helper = cache.compile_elsewhere(fake_kernel(tmp_path / "missing.nbi"),
                                      "__name__; import os, sys; sys.exit(0 if os.nice(0) >= 5 else 1)", nice=5)
     assert helper is not None and helper.wait(timeout=120) == 0
 
@@ -85,9 +86,9 @@ def test_a_helper_ends_when_the_process_that_started_it_is_killed(tmp_path):
     # A server stopped mid-compile must not leave its helpers running (they once piled up,
     # one per server start, each compiling for 10 to 25 s).
     parent_script = (
-        "import sys, time; from types import SimpleNamespace as N; from optviz import race\n"
+        "import sys, time; from types import SimpleNamespace as N; from optviz.engine import cache\n"
         f"kernel = N(_cache=N(_cache_file=N(_index_path={str(tmp_path / 'missing.nbi')!r}, _load_index=dict)))\n"
-        "helper = race._compile_elsewhere(kernel, '__name__; import time; time.sleep(120)')\n"
+        "helper = cache.compile_elsewhere(kernel, '__name__; import time; time.sleep(120)')\n"
         "print(helper.pid, flush=True)\n"
         "time.sleep(120)\n"
     )
@@ -113,10 +114,10 @@ def _running(pid: int) -> bool:
 def test_the_batch_kernel_is_seen_to_even_when_a_page_warmed_the_process_first(monkeypatch):
     # serve.py's thread may find the process warmed by a first page's own call; the batch
     # kernel (which that call leaves alone) must still be compiled if it is missing.
-    race.warm_up()
+    warm.warm_up()
     asked = []
-    monkeypatch.setattr(race, "_compile_elsewhere", lambda kernel, call, nice=0: asked.append(kernel) or "helper")
-    assert race.warm_up(parallel=True) == "helper"
+    monkeypatch.setattr(warm, "compile_elsewhere", lambda kernel, call, nice=0: asked.append(kernel) or "helper")
+    assert warm.warm_up(parallel=True) == "helper"
     assert asked == [kernels._integrate_batch]
 
 
@@ -128,19 +129,19 @@ def test_a_stale_cache_entry_is_compiled_elsewhere(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     first = importlib.import_module("stale_kernel")
     assert first.f(1) == 2
-    assert race._cached(first.f) is True
-    assert race._compile_elsewhere(first.f, "__name__") is None
+    assert cache._cached(first.f) is True
+    assert cache.compile_elsewhere(first.f, "__name__") is None
     module.write_text("from numba import njit\n@njit(cache=True)\ndef f(x):\n    return x + 2\n")
     sys.modules.pop("stale_kernel")
     edited = importlib.import_module("stale_kernel")
     assert Path(edited.f._cache._cache_file._index_path).exists()  # the old index is still there
-    assert race._cached(edited.f) is False
-    helper = race._compile_elsewhere(edited.f, "__name__")
+    assert cache._cached(edited.f) is False
+    helper = cache.compile_elsewhere(edited.f, "__name__")
     assert helper is not None and helper.wait(timeout=120) == 0
 
 
 def test_every_warmed_kernel_is_named_once_all_are_cached():
-    race.warm_up()
+    warm.warm_up()
     optviz.simulate_batch("quadratic", "sgd", [[0.0, 0.0]], 2)
-    files = race.cached_kernel_index_files()
+    files = cache.cached_kernel_index_files()
     assert len(files) == 3 and all(Path(f).is_file() and f.endswith(".nbi") for f in files)

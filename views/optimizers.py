@@ -3,7 +3,7 @@
 import streamlit as st
 
 from optviz import OPTIMIZERS, SURFACES
-from optviz.figures import COLORS
+from optviz.render.figures import COLORS
 
 
 def shown(value) -> str:

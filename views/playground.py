@@ -15,22 +15,12 @@ from dataclasses import replace
 
 import streamlit as st
 
-from optviz import OPTIMIZERS, SURFACES, Trajectory, export, race
-from optviz.figures import (
-    CLICK_TRACE,
-    COLORS,
-    camera_angles,
-    distance_figure,
-    label_of,
-    loss_figure,
-    placeholder_figure,
-    scene_camera,
-    summary_markdown,
-    summary_rows,
-    turned_camera,
-)
-from optviz.presets import decay_stops, nice_log_grid, surface_defaults
-from optviz.settings import (
+from optviz import OPTIMIZERS, SURFACES, Trajectory
+from optviz.engine.cache import first_page_cached
+from optviz.engine.presets import decay_stops, nice_log_grid, surface_defaults
+from optviz.out import export
+from optviz.race import run as race
+from optviz.race.settings import (
     CUSTOM,
     DEFAULT_CUSTOM_BOUNDS,
     MAX_NOISE,
@@ -42,7 +32,23 @@ from optviz.settings import (
     to_query,
     with_params,
 )
-from views import camera_keeper
+from optviz.render.figures import (
+    CLICK_TRACE,
+    COLORS,
+    camera_angles,
+    distance_figure,
+    label_of,
+    loss_figure,
+    placeholder_figure,
+    race_3d,
+    race_map,
+    scene_camera,
+    summary_markdown,
+    summary_rows,
+    turned_camera,
+)
+from server import warm_up as warm
+from ui import camera_keeper
 
 STORE = "_values"  # key -> value for every setting, kept even while its widget is not shown
 MAP_KEY = "race_map"
@@ -62,7 +68,7 @@ def warm_up() -> bool:
     parallel batch kernel is left to the first custom formula (its minima search), so a
     fresh install's first page does not wait for it.
     """
-    race.warm_up()
+    warm.warm_up()
     return True
 
 
@@ -262,9 +268,9 @@ def hyperparameter_widget(oid: str, spec, shared_lr: float | None = None):
 def custom_surface_inputs(sb) -> RaceSettings:
     """The formula box and view bounds. A formula that fails shows why, right there, and the
     race stays on the last surface that worked."""
-    # Imported here: optviz.formula brings in SymPy, 0.3 s that a first page spent on the
+    # Imported here: optviz.engine.formula brings in SymPy, 0.3 s that a first page spent on the
     # server before its map, for a box shown only once "custom formula" is chosen.
-    from optviz.formula import ALLOWED_TEXT, MAX_LENGTH
+    from optviz.engine.formula import ALLOWED_TEXT, MAX_LENGTH
 
     keep("formula")
     sb.text_input(
@@ -417,7 +423,7 @@ def main() -> None:
     key_slot = st.container()  # the race's title and its colour key, filled once it has run
     map_slot = st.empty()
     waiting = "Loading the optimizers..."
-    if not race.WARM.is_set() and not race.first_page_cached():
+    if not warm.WARM.is_set() and not first_page_cached():
         # The kernels have to compile (after an install: about 20 s, in serve.py's helpers or
         # here). An empty map holds the place and says so.
         map_slot.plotly_chart(placeholder_figure("Preparing the race..."), theme=None, width="stretch")
@@ -466,7 +472,7 @@ def main() -> None:
     if settings.view_3d:
         with map_slot.container(gap=None):
             camera_keeper.keep_camera(on_camera_change)
-            st.plotly_chart(race.race_3d(settings, runs, view=mouse_camera(settings), legend=False),
+            st.plotly_chart(race_3d(settings, runs, view=mouse_camera(settings), legend=False),
                             key="race_3d", width="stretch", theme=None)
     elif settings != early:
         if early is not None:  # the sidebar disagrees with the link it was loaded from
@@ -514,9 +520,9 @@ def colour_css(key_order: Sequence[str]) -> str:
 def race_map_chart(slot, settings: RaceSettings, runs: list[Trajectory]) -> None:
     """The animated race map in ``slot``; a click on it (a selection) moves the start."""
     slot.plotly_chart(
-        race.race_map(settings, runs, legend=False), key=MAP_KEY, on_select="rerun",
+        race_map(settings, runs, legend=False), key=MAP_KEY, on_select="rerun",
         selection_mode="points", width="stretch",
-        theme=None,  # the figures carry their own style (optviz.figures.styled)
+        theme=None,  # the figures carry their own style (optviz.render.figures.styled)
         config={"displaylogo": False, "scrollZoom": True},
     )
 

@@ -1,8 +1,8 @@
 """The batch driver's lockstep width, shared by the lane loops of surfaces and optimizers.
 
-:func:`optviz.simulate.simulate_batch` advances ``LANES`` runs together: their x coordinates,
+:func:`optviz.engine.simulate.simulate_batch` advances ``LANES`` runs together: their x coordinates,
 then their y coordinates, side by side in one array. The lane loops
-(:func:`optviz.surfaces.evaluate_lanes`, :func:`optviz.optimizers.update_lanes`) read this
+(:func:`optviz.engine.surfaces.evaluate_lanes`, :func:`optviz.engine.optimizers.update_lanes`) read this
 constant, so LLVM sees a fixed trip count and fixed offsets and turns each loop into SIMD
 code. 32 runs (64 coordinates, sixteen AVX2 registers of four) measured best here: 16 runs gave
 182 M steps/s, 32 gave 221 M and 64 no more (benchmarks/bench_core.py, RMSProp on Rosenbrock).

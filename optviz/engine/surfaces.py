@@ -184,7 +184,7 @@ def evaluate(index: int, address: int, x: float, y: float) -> tuple[float, float
     """Dispatch to the kernel with this index: ``(f, df/dx, df/dy)`` at ``(x, y)``.
 
     ``address`` is only read for a custom formula (``index == CUSTOM_INDEX``): the machine
-    code compiled by :mod:`optviz.formula`, called through a pointer.
+    code compiled by :mod:`optviz.engine.formula`, called through a pointer.
     """
     if index == 0:
         return quadratic(x, y)
@@ -293,7 +293,7 @@ class Surface:
     lr_scale: float = 1.0  # a learning rate that suits this surface, relative to the quadratic bowl
     log_contours: bool = True  # contour levels on a log scale of f - min (steep valleys)
     note: str = ""
-    formula: str = ""  # f in the syntax a user types (optviz.formula); a custom surface's identity
+    formula: str = ""  # f in the syntax a user types (optviz.engine.formula); a custom surface's identity
     approximate_minima: bool = False  # minima found numerically, not known in closed form
     steps: int = 300  # the race's default length on this surface
     why_start: str = ""  # why the default start (and steps) make a telling race

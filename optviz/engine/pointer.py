@@ -1,6 +1,6 @@
 """Calling compiled formula code from the numba kernels, through a function pointer.
 
-Kept apart from :mod:`optviz.formula` so that the driver, which must import this, does not
+Kept apart from :mod:`optviz.engine.formula` so that the driver, which must import this, does not
 pull in SymPy: a built-in surface never pays for the formula machinery.
 """
 

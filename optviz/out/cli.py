@@ -2,7 +2,7 @@
 
 Both build the race exactly as a Playground link does: the options become query parameters
 (``--steps 300`` is ``steps=300``, ``--set rmsprop.alpha=0.9`` is ``rmsprop.alpha=0.9``),
-read by :func:`optviz.settings.from_query`, on top of a saved JSON export when ``--config``
+read by :func:`optviz.race.settings.from_query`, on top of a saved JSON export when ``--config``
 names one. Where a link quietly falls back to a default, the command line stops instead: exit
 status 2 and one line on stderr naming the option and the value.
 """
@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from ..engine.optimizers import OPTIMIZERS
+from ..engine.surfaces import SURFACES
+from ..race.run import run_race
+from ..race.settings import DEFAULT_OPTIMIZERS, PLAYGROUND_MAX_STEPS, RaceSettings, from_query
 from .export import FORMATS, ImageExportError, export, read_query
-from .optimizers import OPTIMIZERS
-from .race import run_race
-from .settings import DEFAULT_OPTIMIZERS, PLAYGROUND_MAX_STEPS, RaceSettings, from_query
-from .surfaces import SURFACES
 
 USAGE_ERROR = 2
 

@@ -1,9 +1,9 @@
 """The race as an animation, drawn with numpy and Pillow alone: animated GIF and MP4.
 
 No browser is involved. Each frame is a palette image: the contour map of
-:func:`optviz.raster.contour_bands` (the picture behind the Playground's map) with the
+:func:`optviz.render.raster.contour_bands` (the picture behind the Playground's map) with the
 minima and the start, every optimizer's path so far and its head in
-:data:`optviz.figures.COLORS`, and a side panel with the title, the legend and a step counter.
+:data:`optviz.render.figures.COLORS`, and a side panel with the title, the legend and a step counter.
 Each frame shows the true path through every step up to its own (a long run within half a
 pixel), and the last frame the whole race, as the Playground's map does. With both axes on
 one scale (the default, as on the map) the picture shows more of the surface on two sides
@@ -28,13 +28,13 @@ import imageio_ffmpeg
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .figures import COLORS, frame_steps
-from .optimizers import OPTIMIZERS
-from .polyline import drawn_points, prefix
-from .race import frame_ms, race_title
-from .raster import colour_scale, contour_bands, fit_view
-from .settings import RaceSettings
-from .simulate import Trajectory
+from ..engine.optimizers import OPTIMIZERS
+from ..engine.simulate import Trajectory
+from ..race.run import frame_ms, race_title
+from ..race.settings import RaceSettings
+from ..render.figures import COLORS, frame_steps
+from ..render.polyline import drawn_points, prefix
+from ..render.raster import colour_scale, contour_bands, fit_view
 
 DEFAULT_SIZE = (800, 600)
 MIN_SIZE = (320, 240)
@@ -123,7 +123,7 @@ def _clip(p: np.ndarray, q: np.ndarray, low: float, high: float) -> tuple[np.nda
 
 class _Path:
     """One trajectory in pixels: every step, or (a long run) the points within half a pixel
-    of it (:func:`optviz.polyline.drawn_points`)."""
+    of it (:func:`optviz.render.polyline.drawn_points`)."""
 
     def __init__(self, t: Trajectory, to_pixels) -> None:
         pixels = to_pixels(t.path)

@@ -1,6 +1,6 @@
 """Everything the Playground shows, as files: images, animations, interactive HTML, data, code.
 
-One function per format, each a pure function of a race (:class:`~optviz.settings.RaceSettings`
+One function per format, each a pure function of a race (:class:`~optviz.race.settings.RaceSettings`
 and its trajectories from :func:`optviz.race.run_race`); :data:`FORMATS` lists them and
 :func:`export` dispatches on a format id, for the page's download buttons and the command
 line alike.
@@ -9,12 +9,12 @@ line alike.
   One browser per process is started on first use and kept (a cold start costs seconds), and
   renders go through it one at a time. MathJax is off, so nothing is fetched from the network.
   :func:`image_export_available` says whether a browser was found and, if not, how to get one.
-- GIF and MP4 need no browser: see :mod:`optviz.animation`.
+- GIF and MP4 need no browser: see :mod:`optviz.out.animation`.
 - HTML embeds plotly.js and the animation frames: it plays offline.
 - CSV has one row per optimizer per step with the optimizer's internal state; JSON holds the
   race's settings (as the URL's query parameters) and every trajectory, and :func:`from_json`
   reads the settings back through the same validation as a link.
-- The NumPy and PyTorch scripts are in :mod:`optviz.codegen`.
+- The NumPy and PyTorch scripts are in :mod:`optviz.out.codegen`.
 """
 
 from __future__ import annotations
@@ -35,13 +35,13 @@ from pathlib import Path
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from ..engine.optimizers import OPTIMIZERS
+from ..engine.simulate import Trajectory
+from ..race.run import race_title, run_race, settings_caption
+from ..race.settings import RaceSettings, from_query, to_query
+from ..render.figures import CLICK_TRACE, race_map
 from .animation import DEFAULT_SIZE, MAX_FRAMES, gif_bytes, mp4_bytes, render_frames
 from .codegen import numpy_script, pytorch_script, script_filename
-from .figures import CLICK_TRACE
-from .optimizers import OPTIMIZERS
-from .race import race_map, race_title, run_race, settings_caption
-from .settings import RaceSettings, from_query, to_query
-from .simulate import Trajectory
 
 FILE_VERSION = 1  # the "optviz" key of a JSON export
 IMAGE_SIZE = (1000, 720)  # PNG, SVG and PDF, in CSS pixels (PNG's pixels are these times the scale)
@@ -279,7 +279,7 @@ def to_gif(
     height: int = DEFAULT_SIZE[1],
     max_frames: int = MAX_FRAMES,
 ) -> bytes:
-    """The race's animation as a looping GIF (numpy and Pillow only; see :mod:`optviz.animation`)."""
+    """The race's animation as a looping GIF (numpy and Pillow only; see :mod:`optviz.out.animation`)."""
     return gif_bytes(render_frames(settings, runs, width=width, height=height, max_frames=max_frames))
 
 
@@ -351,7 +351,7 @@ def _pairs(array) -> list:
 def to_json(settings: RaceSettings, runs: Sequence[Trajectory]) -> str:
     """The race as JSON: ``{"optviz": 1, "settings": {...}, "trajectories": [...]}``.
 
-    ``settings`` are the URL's query parameters (:func:`optviz.settings.to_query`), so the
+    ``settings`` are the URL's query parameters (:func:`optviz.race.settings.to_query`), so the
     file restores the race wherever a link would. Each trajectory holds its hyperparameters,
     ``path`` ([x, y] per step), ``loss``, ``state`` (slot -> [x, y] per step) and where it
     diverged or reached a minimum. Numbers are exact; a value that is not finite (the state
@@ -408,7 +408,7 @@ def read_query(text: str | bytes) -> tuple[dict[str, str], tuple[str, ...]]:
 def from_json(text: str | bytes) -> tuple[RaceSettings, tuple[str, ...]]:
     """The race settings in a JSON export, and notices for anything that could not be used.
 
-    The settings go through :func:`optviz.settings.from_query`, exactly as a link's would:
+    The settings go through :func:`optviz.race.settings.from_query`, exactly as a link's would:
     a tampered or stale value falls back to its default and is named in the notices. The
     trajectories in the file are not read: the race is simulated again from the settings.
 

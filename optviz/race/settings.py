@@ -13,9 +13,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from .optimizers import OPTIMIZERS, get_optimizer, resolve_hyperparameters
-from .presets import surface_defaults
-from .surfaces import MAX_BOUND, MIN_SPAN, SURFACES, Surface, check_bounds, get_surface
+from ..engine.optimizers import OPTIMIZERS, get_optimizer, resolve_hyperparameters
+from ..engine.presets import surface_defaults
+from ..engine.surfaces import MAX_BOUND, MIN_SPAN, SURFACES, Surface, check_bounds, get_surface
 
 CUSTOM = "custom"
 DEFAULT_CUSTOM_BOUNDS = ((-5.0, 5.0), (-5.0, 5.0))
@@ -52,7 +52,7 @@ class RaceSettings:
     def surface_obj(self) -> Surface:
         """The surface itself: a registry entry, or the compiled custom formula (cached)."""
         if self.surface == CUSTOM:
-            from .custom import custom_surface  # brings in SymPy: only when a formula is used
+            from ..engine.custom import custom_surface  # brings in SymPy: only when a formula is used
 
             return custom_surface(self.formula or "", self.bounds or DEFAULT_CUSTOM_BOUNDS)
         return get_surface(self.surface)

@@ -9,7 +9,7 @@ nesting, size of numbers and of powers keep every parse and rejection fast.
 SymPy then differentiates f exactly, and :func:`compile_formula` emits LLVM IR for f and its
 gradient from the expression tree (again node by node, common subexpressions shared) and
 compiles it with llvmlite's MCJIT in a few milliseconds. The simulation driver calls the
-result through a function pointer (:func:`optviz.pointer.call_compiled`), so a new formula never
+result through a function pointer (:func:`optviz.engine.pointer.call_compiled`), so a new formula never
 recompiles the driver.
 """
 

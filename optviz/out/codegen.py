@@ -24,8 +24,8 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .optimizers import OPTIMIZERS, get_optimizer, resolve_hyperparameters
-from .settings import RaceSettings
+from ..engine.optimizers import OPTIMIZERS, get_optimizer, resolve_hyperparameters
+from ..race.settings import RaceSettings
 
 
 @dataclass(frozen=True)
@@ -551,7 +551,7 @@ def _custom_code(surface) -> SurfaceCode:
     import sympy as sp
     from sympy.printing.pycode import pycode
 
-    from .formula import RealAbs
+    from ..engine.formula import RealAbs
 
     compiled = surface.compiled
     plain = [e.replace(RealAbs, sp.Abs) for e in (compiled.expr, *compiled.grad)]

@@ -18,11 +18,13 @@ import numpy as np
 import plotly.graph_objects as go
 from _plotly_utils.utils import convert_to_base64
 
-from .optimizers import OPTIMIZERS
+from ..engine.optimizers import OPTIMIZERS
+from ..engine.simulate import Trajectory, surface_grid
+from ..engine.surfaces import Surface, get_surface
+from ..race.run import frame_ms
+from ..race.settings import RaceSettings
 from .polyline import drawn_points
 from .raster import CONTOUR_STOPS, colour_levels, colour_scale, contour_bands, png_data_uri
-from .simulate import Trajectory, surface_grid
-from .surfaces import Surface, get_surface
 
 # One colour per optimizer, the same on every chart and page (index = registry index).
 PALETTE = (
@@ -300,7 +302,7 @@ def race_figure(
     ``focus`` (an optimizer id) fades the other paths. ``legend=False`` draws no legend and
     a thin colour bar above the map, so the map has the chart's whole width (the Playground
     shows its own key above it). The contour is a background image (see
-    :mod:`optviz.raster`): plotly.js drops contour traces while it animates. The frames are
+    :mod:`optviz.render.raster`): plotly.js drops contour traces while it animates. The frames are
     kept raw (see :class:`RaceFigure`).
     """
     surf = get_surface(surface)
@@ -612,7 +614,7 @@ def surface_3d_figure(surface: str | Surface, trajectories: Sequence[Trajectory]
 
     The camera is set from Python because a changed figure remounts the chart in the browser
     and forgets any rotation made there; the Playground sends a rotation made with the mouse
-    back as ``view`` (views/camera_keeper.py). Frames leave the layout, and so the camera, alone.
+    back as ``view`` (ui/camera_keeper.py). Frames leave the layout, and so the camera, alone.
     """
     surf = get_surface(surface)
     xs, ys, z = surface_grid(surf, resolution)
@@ -828,3 +830,35 @@ def summary_markdown(rows: Sequence[dict]) -> str:
     lines = ["| " + " | ".join(map(cell, header)) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(row[k]) for k in header) + " |" for row in rows]
     return "\n".join(lines)
+
+
+# --- A race as the Playground draws it: its settings decide the start, speed, scale and focus.
+
+
+def race_map(settings: RaceSettings, runs: Sequence[Trajectory], **kwargs) -> RaceFigure:
+    """The animated race map the Playground shows for ``settings`` (keyword arguments go to
+    :func:`optviz.render.figures.race_figure`; untitled unless given a ``title``)."""
+    return race_figure(
+        settings.surface_obj,
+        runs,
+        start=settings.start_point,
+        frame_ms=frame_ms(settings),
+        equal_axes=settings.equal_axes,
+        focus=settings.focus,
+        **kwargs,
+    )
+
+
+def race_3d(settings: RaceSettings, runs: Sequence[Trajectory], **kwargs) -> RaceFigure:
+    """The race over the surface in 3D, seen from the settings' camera (keyword arguments go
+    to :func:`optviz.render.figures.surface_3d_figure`, such as a ``view`` turned with the mouse)."""
+    return surface_3d_figure(
+        settings.surface_obj,
+        runs,
+        camera=settings.camera,
+        start=settings.start_point,
+        frame_ms=frame_ms(settings),
+        equal_axes=settings.equal_axes,
+        focus=settings.focus,
+        **kwargs,
+    )

@@ -14,8 +14,8 @@ import io
 import numpy as np
 from PIL import Image
 
-from .simulate import evaluate_grid
-from .surfaces import Surface, get_surface
+from ..engine.simulate import evaluate_grid
+from ..engine.surfaces import Surface, get_surface
 
 CONTOUR_STOPS = ((0.0, "#ffffff"), (0.4, "#deebf7"), (0.75, "#9ecae1"), (1.0, "#4292c6"))
 LINE_RGB = (107, 142, 181)  # contour lines: a darker blue, drawn where the level band changes

@@ -16,11 +16,11 @@ MAX_MINIMA = 8
 
 
 def custom_surface(expression: str, bounds=DEFAULT_BOUNDS, start: tuple[float, float] | None = None) -> Surface:
-    """A :class:`~optviz.surfaces.Surface` for f(x, y) as typed, usable in place of a registry id.
+    """A :class:`~optviz.engine.surfaces.Surface` for f(x, y) as typed, usable in place of a registry id.
 
     The gradient is exact (symbolic), the code compiled once per formula. Its minima are not
     known: local minima inside ``bounds`` are searched for numerically and marked approximate.
-    Raises :class:`~optviz.formula.FormulaError` (a ValueError) naming what is wrong.
+    Raises :class:`~optviz.engine.formula.FormulaError` (a ValueError) naming what is wrong.
 
     >>> s = custom_surface("x^2 + 10*sin(y)", bounds=((-3, 3), (-3, 3)))
     >>> s.value_and_grad(1.0, 0.0)
