@@ -37,6 +37,7 @@ case "${1:-}" in
     venv requirements-dev.txt
     install_chromium
     .venv/bin/ruff check .
+    .venv/bin/lint-imports --no-cache  # the layers in pyproject.toml: optviz points down, never at Streamlit, no cycles
     exec .venv/bin/python -m pytest "${@:2}"
     ;;
   *)
