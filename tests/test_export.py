@@ -28,7 +28,7 @@ from optviz.engine.presets import view_tolerance
 from optviz.engine.simulate import gaussian
 from optviz.out import export as ex
 from optviz.out.animation import render_frames
-from optviz.out.codegen import SURFACE_CODE, UPDATE_CODE, numpy_script, pytorch_script
+from optviz.out.codegen import numpy_script, pytorch_script
 from optviz.race.run import run_race
 from optviz.race.settings import from_query, to_query
 from optviz.render.figures import COLORS, frame_steps
@@ -407,8 +407,8 @@ def imports_of(source: str) -> set[str]:
 
 
 def test_every_surface_and_optimizer_has_a_script_template():
-    assert set(SURFACE_CODE) == set(optviz.SURFACES)
-    assert set(UPDATE_CODE) == set(optviz.OPTIMIZERS)
+    assert all(s.numpy_code and s.formula for s in optviz.SURFACES.values())
+    assert all(callable(o.numpy_update) and o.torch.cls for o in optviz.OPTIMIZERS.values())
 
 
 @pytest.mark.parametrize("surface", list(optviz.SURFACES))
@@ -601,3 +601,17 @@ def test_image_exports_draw_the_map_to_scale(race):
     assert figure.layout.showlegend is not False and figure.layout.title.text  # a file carries its own key and title
     free = ex.race_figure_for_export(replace(settings, equal_axes=False), runs)
     assert free.layout.yaxis.scaleanchor is None
+
+
+@pytest.mark.parametrize("surface", list(optviz.SURFACES))
+def test_every_surfaces_pytorch_script_reproduces_the_path(surface):
+    # The torch f is printed from each surface's typed formula (once written out by hand a
+    # second time); autograd's gradient of it must still give optviz's path to rounding.
+    import contextlib
+
+    settings = from_query({"surface": surface, "optimizers": "adam", "steps": "40"})
+    namespace: dict = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(pytorch_script(settings, "adam"), f"{surface}_pytorch.py", "exec"), namespace)
+    expected = optviz.simulate(surface, "adam", settings.start_point, 40, **settings.params_of("adam"))
+    np.testing.assert_allclose(np.array(namespace["path"]), expected.path, rtol=1e-9, atol=1e-9)

@@ -31,7 +31,8 @@ says so in the hyperparameter's help text.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from llvmlite import ir
@@ -533,18 +534,306 @@ MOMENTUM = Hyperparameter(
 )
 
 
+# --- The update rules, in NumPy over both coordinates at once (p, g and the state are arrays
+# of two). Each builder gets the hyperparameters and returns (state initialisation, one step);
+# the step reads p and g and leaves the new point in p_new. Lines that would only add zero
+# (weight_decay = 0, say) are left out: x + 0 * y is x, so the path is the same to the bit.
+
+
+@dataclass(frozen=True)
+class UpdateCode:
+    """One optimizer in NumPy-script form: state initialisation and step lines, for given values."""
+
+    init: list[str]
+    step: list[str]
+
+
+def _weight_decay(h: dict, *, decoupled: bool = False) -> tuple[list[str], str]:
+    """Weight decay's line (none when it is 0) and the name the update then adds to."""
+    if h["weight_decay"] == 0.0:
+        return [], "p"
+    if decoupled:
+        return ["p_new = p * (1.0 - lr * weight_decay)  # decoupled: shrink the point itself"], "p_new"
+    return ["g = g + weight_decay * p"], "p"
+
+
+def _sgd_numpy(h: dict) -> UpdateCode:
+    return UpdateCode([], [*_weight_decay(h)[0], "p_new = p + -lr * g"])
+
+
+def _momentum_numpy(h: dict) -> UpdateCode:
+    return UpdateCode(
+        ["momentum_buffer = np.zeros(2)"],
+        [
+            *_weight_decay(h)[0],
+            "momentum_buffer = g if t == 1 else momentum_buffer * momentum + (1.0 - dampening) * g",
+            "p_new = p + -lr * momentum_buffer",
+        ],
+    )
+
+
+def _nesterov_numpy(h: dict) -> UpdateCode:
+    return UpdateCode(
+        ["momentum_buffer = np.zeros(2)"],
+        [
+            *_weight_decay(h)[0],
+            "momentum_buffer = g if t == 1 else momentum_buffer * momentum + g",
+            "p_new = p + -lr * (g + momentum * momentum_buffer)",
+        ],
+    )
+
+
+def _adagrad_numpy(h: dict) -> UpdateCode:
+    return UpdateCode(
+        ["state_sum = np.full(2, initial_accumulator_value)"],
+        [
+            *_weight_decay(h)[0],
+            "clr = lr / (1.0 + (t - 1) * lr_decay)",
+            "state_sum = state_sum + g * g",
+            "std = np.sqrt(state_sum) + eps",
+            "p_new = p + -clr * g / std",
+        ],
+    )
+
+
+def _adadelta_numpy(h: dict) -> UpdateCode:
+    return UpdateCode(
+        ["square_avg = np.zeros(2)", "acc_delta = np.zeros(2)"],
+        [
+            *_weight_decay(h)[0],
+            "square_avg = square_avg * rho + (1.0 - rho) * g * g",
+            "std = np.sqrt(square_avg + eps)",
+            "delta = np.sqrt(acc_delta + eps) / std * g",
+            "acc_delta = acc_delta * rho + (1.0 - rho) * delta * delta",
+            "p_new = p + -lr * delta",
+        ],
+    )
+
+
+def _rmsprop_numpy(h: dict) -> UpdateCode:
+    init = ["square_avg = np.zeros(2)"]
+    step = [*_weight_decay(h)[0], "square_avg = square_avg * alpha + (1.0 - alpha) * g * g"]
+    v = "square_avg"
+    if h["centered"]:
+        init.append("grad_avg = np.zeros(2)")
+        step += ["grad_avg = lerp(grad_avg, g, 1.0 - alpha)", "v = square_avg - grad_avg * grad_avg  # centered"]
+        v = "v"
+    if h["eps_in_sqrt"]:
+        step.append(f"avg = np.sqrt({v} + eps)  # eps inside the root, as TensorFlow and Keras")
+    else:
+        step.append(f"avg = np.sqrt({v}) + eps")
+    if h["momentum"] > 0.0:
+        init.append("momentum_buffer = np.zeros(2)")
+        step += ["momentum_buffer = momentum_buffer * momentum + g / avg", "p_new = p + -lr * momentum_buffer"]
+    else:
+        step.append("p_new = p + -lr * g / avg")
+    return UpdateCode(init, step)
+
+
+def _rprop_numpy(h: dict) -> UpdateCode:
+    return UpdateCode(
+        ["prev = np.zeros(2)", "step_size = np.full(2, lr)"],
+        [
+            "product = g * prev",
+            "factor = np.where(product > 0.0, eta_plus, np.where(product < 0.0, eta_minus, 1.0))",
+            "step_size = np.minimum(np.maximum(step_size * factor, step_size_min), step_size_max)",
+            "g = np.where(factor == eta_minus, 0.0, g)  # after a sign flip, wait one step",
+            "prev = g",
+            "p_new = p + -1.0 * np.sign(g) * step_size",
+        ],
+    )
+
+
+def _adam_like_numpy(h: dict, decoupled: bool) -> UpdateCode:
+    decay, base = _weight_decay(h, decoupled=decoupled)
+    init = ["exp_avg = np.zeros(2)", "exp_avg_sq = np.zeros(2)"]
+    step = [
+        *decay,
+        "exp_avg = lerp(exp_avg, g, 1.0 - beta1)",
+        "exp_avg_sq = exp_avg_sq * beta2 + (1.0 - beta2) * g * g",
+        "bias_correction1 = 1.0 - beta1**t",
+        "bias_correction2 = 1.0 - beta2**t",
+        "step_size = lr / bias_correction1",
+    ]
+    if h["amsgrad"]:
+        init.append("max_exp_avg_sq = np.zeros(2)")
+        step += [
+            "max_exp_avg_sq = np.maximum(max_exp_avg_sq, exp_avg_sq)",
+            "denom = np.sqrt(max_exp_avg_sq) / math.sqrt(bias_correction2) + eps",
+        ]
+    else:
+        step.append("denom = np.sqrt(exp_avg_sq) / math.sqrt(bias_correction2) + eps")
+    step.append(f"p_new = {base} + -step_size * exp_avg / denom")
+    return UpdateCode(init, step)
+
+
+def _adam_numpy(h: dict) -> UpdateCode:
+    return _adam_like_numpy(h, decoupled=False)
+
+
+def _adamw_numpy(h: dict) -> UpdateCode:
+    return _adam_like_numpy(h, decoupled=True)
+
+
+def _adamax_numpy(h: dict) -> UpdateCode:
+    return UpdateCode(
+        ["exp_avg = np.zeros(2)", "exp_inf = np.zeros(2)"],
+        [
+            *_weight_decay(h)[0],
+            "exp_avg = lerp(exp_avg, g, 1.0 - beta1)",
+            "exp_inf = np.maximum(exp_inf * beta2, np.abs(g) + eps)",
+            "clr = lr / (1.0 - beta1**t)",
+            "p_new = p + -clr * exp_avg / exp_inf",
+        ],
+    )
+
+
+def _nadam_numpy(h: dict) -> UpdateCode:
+    decay, base = _weight_decay(h, decoupled=bool(h["decoupled_weight_decay"]))
+    return UpdateCode(
+        ["exp_avg = np.zeros(2)", "exp_avg_sq = np.zeros(2)", "mu_product = 1.0"],
+        [
+            "bias_correction2 = 1.0 - beta2**t",
+            *decay,
+            "mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))",
+            "mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))",
+            "mu_product = mu_product * mu",
+            "exp_avg = lerp(exp_avg, g, 1.0 - beta1)",
+            "exp_avg_sq = exp_avg_sq * beta2 + (1.0 - beta2) * g * g",
+            "denom = np.sqrt(exp_avg_sq / bias_correction2) + eps",
+            "mu_product_next = mu_product * mu_next",
+            f"p_new = {base} + (-lr * (1.0 - mu) / (1.0 - mu_product)) * g / denom",
+            "p_new = p_new + ((-lr * mu_next) / (1.0 - mu_product_next)) * exp_avg / denom",
+        ],
+    )
+
+
+def _radam_numpy(h: dict) -> UpdateCode:
+    decay, base = _weight_decay(h, decoupled=bool(h["decoupled_weight_decay"]))
+    return UpdateCode(
+        ["exp_avg = np.zeros(2)", "exp_avg_sq = np.zeros(2)"],
+        [
+            *decay,
+            "exp_avg = lerp(exp_avg, g, 1.0 - beta1)",
+            "exp_avg_sq = exp_avg_sq * beta2 + (1.0 - beta2) * g * g",
+            "bias_correction1 = 1.0 - beta1**t",
+            "bias_correction2 = 1.0 - beta2**t",
+            "corrected = exp_avg / bias_correction1",
+            "rho_inf = 2.0 / (1.0 - beta2) - 1.0",
+            "rho_t = rho_inf - 2.0 * t * beta2**t / bias_correction2",
+            "if rho_t > 5.0:  # the variance is tractable: rectify the adaptive step",
+            "    rect = math.sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))",
+            "    adaptive_lr = math.sqrt(bias_correction2) / (np.sqrt(exp_avg_sq) + eps)",
+            f"    p_new = {base} + -1.0 * (corrected * lr * adaptive_lr * rect)",
+            "else:  # too early: plain momentum",
+            f"    p_new = {base} + -1.0 * (corrected * lr)",
+        ],
+    )
+
+
+# RMSProp with eps inside the root (TensorFlow/Keras): torch.optim.RMSprop's step with that one change.
+_RMSPROP_EPS_IN_SQRT = """\
+class RMSpropEpsInSqrt(torch.optim.Optimizer):
+    \"\"\"torch.optim.RMSprop with eps inside the square root, as TensorFlow and Keras put it.
+
+    torch.optim.RMSprop divides by sqrt(v) + eps and has no option for sqrt(v + eps), so this
+    is its single-tensor step written out with that one change.
+    \"\"\"
+
+    def __init__(self, params, lr, alpha, eps, weight_decay, momentum, centered):
+        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered)
+        super().__init__(params, defaults)
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            for q in group["params"]:
+                state = self.state[q]
+                if not state:
+                    state["square_avg"] = torch.zeros_like(q)
+                    state["grad_avg"] = torch.zeros_like(q)
+                    state["momentum_buffer"] = torch.zeros_like(q)
+                g = q.grad
+                if group["weight_decay"] != 0:
+                    g = g.add(q, alpha=group["weight_decay"])
+                square_avg = state["square_avg"]
+                square_avg.mul_(group["alpha"]).addcmul_(g, g, value=1 - group["alpha"])
+                if group["centered"]:
+                    grad_avg = state["grad_avg"]
+                    grad_avg.lerp_(g, 1 - group["alpha"])
+                    avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).add_(group["eps"]).sqrt_()
+                else:
+                    avg = square_avg.add(group["eps"]).sqrt_()
+                if group["momentum"] > 0:
+                    buf = state["momentum_buffer"]
+                    buf.mul_(group["momentum"]).addcdiv_(g, avg)
+                    q.add_(buf, alpha=-group["lr"])
+                else:
+                    q.addcdiv_(g, avg, value=-group["lr"])
+"""
+
+
+def _rmsprop_eps_in_sqrt(h: dict) -> tuple[str, str] | None:
+    """torch.optim.RMSprop has no option for eps inside the root: the class a script carries instead."""
+    return ("RMSpropEpsInSqrt", _RMSPROP_EPS_IN_SQRT) if h["eps_in_sqrt"] else None
+
+
+@dataclass(frozen=True)
+class TorchCall:
+    """How ``torch.optim`` builds this optimizer: its class, the keyword (or the place in a
+    tuple keyword) for each hyperparameter not passed under its own name, keywords fixed for
+    this optimizer, and a test for values torch.optim has no counterpart for (then a script
+    carries the returned class source, named as the ``cls`` it defines, instead)."""
+
+    cls: str
+    renamed: dict[str, tuple[str, int] | str] = field(default_factory=dict)
+    fixed: dict[str, object] = field(default_factory=dict)
+    dropped: tuple[str, ...] = ()  # optviz's options torch.optim has no keyword for
+    unavailable: Callable[[dict], tuple[str, str] | None] | None = None
+
+    def keywords(self, values: dict[str, float | bool]) -> dict[str, object]:
+        """torch.optim's keyword arguments for these hyperparameter values, in registry order."""
+        keywords: dict[str, object] = {}
+        for name, value in values.items():
+            if name in self.dropped:
+                continue
+            keyword = self.renamed.get(name, name)
+            if isinstance(keyword, tuple):
+                tuple_name, place = keyword
+                parts = list(keywords.get(tuple_name, (None, None)))
+                parts[place] = value
+                keywords[tuple_name] = tuple(parts)
+            else:
+                keywords[keyword] = value
+        return {**keywords, **self.fixed}
+
+
 @dataclass(frozen=True)
 class Optimizer:
-    """One optimizer: registry entry for the driver, the UI and the tests."""
+    """One optimizer: everything the driver, the UI, the exports and the tests derive from.
+
+    Its place in :data:`OPTIMIZERS` is its ``index`` in the compiled dispatch. ``state``
+    names the kernel's state slots; ``initial_state`` gives the ones torch does not start at
+    0 (a constant, or a hyperparameter's name). ``numpy_update`` writes the update as lines of
+    a NumPy script for given values; ``torch`` says how torch.optim builds it; ``check``
+    refuses values that are valid one by one but not together.
+    """
 
     id: str
     name: str
-    index: int
     hyperparameters: tuple[Hyperparameter, ...]
     state: tuple[str, ...]  # names of the state slots, per coordinate
     equation: str  # LaTeX, in the kernel's names
     reference: str
     demo_lr: float  # a learning rate that draws a telling path on the quadratic bowl in 300 steps
+    kernel: Callable = field(repr=False, compare=False)
+    colour: str  # the same on every chart and page
+    torch: TorchCall
+    numpy_update: Callable[[dict], UpdateCode] = field(repr=False, compare=False)
+    initial_state: dict[str, float | str] = field(default_factory=dict)
+    in_default_race: bool = False
+    check: Callable[[dict], None] | None = field(default=None, repr=False, compare=False)
+    index: int = -1  # set from the registry's order
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -562,23 +851,29 @@ class Optimizer:
             f"{self.id} has no hyperparameter {name!r}; its hyperparameters are: {', '.join(self.names)}"
         )
 
-    @property
-    def kernel(self):
-        return _STEP_KERNELS[self.index]
 
+def _rprop_step_sizes_ordered(values: dict[str, float]) -> None:
+    if values["step_size_min"] > values["step_size_max"]:
+        raise ValueError(
+            f"rprop.step_size_min={values['step_size_min']!r} exceeds step_size_max={values['step_size_max']!r}: "
+            "the minimum step must not exceed the maximum"
+        )
 
-_STEP_KERNELS = (sgd, momentum, nesterov, adagrad, adadelta, rmsprop, rprop, adam, adamw, adamax, nadam, radam)
 
 OPTIMIZERS: dict[str, Optimizer] = {
-    o.id: o
-    for o in (
+    o.id: replace(o, index=k)
+    for k, o in enumerate((
         Optimizer(
-            "sgd", "SGD", 0, (_lr(1e-3), WEIGHT_DECAY), (),
+            "sgd", "SGD", (_lr(1e-3), WEIGHT_DECAY), (),
             r"x \leftarrow x - \mathrm{lr}\, g",
             "Robbins & Monro (1951); torch.optim.SGD", 0.4,
+            kernel=sgd, colour="#1f77b4",
+            in_default_race=True,
+            numpy_update=_sgd_numpy,
+            torch=TorchCall("SGD"),
         ),
         Optimizer(
-            "momentum", "Momentum", 1,
+            "momentum", "Momentum",
             (
                 _lr(1e-3), MOMENTUM,
                 Hyperparameter(
@@ -590,16 +885,24 @@ OPTIMIZERS: dict[str, Optimizer] = {
             ("momentum_buffer",),
             r"\begin{aligned} b &\leftarrow \mu\, b + (1 - \tau)\, g \\ x &\leftarrow x - \mathrm{lr}\, b \end{aligned}",
             "Polyak (1964); torch.optim.SGD(momentum=...)", 0.05,
+            kernel=momentum, colour="#ff7f0e",
+            in_default_race=True,
+            numpy_update=_momentum_numpy,
+            torch=TorchCall("SGD"),
         ),
         Optimizer(
-            "nesterov", "Nesterov (NAG)", 2,
+            "nesterov", "Nesterov (NAG)",
             (_lr(1e-3), replace(MOMENTUM, low_open=True), WEIGHT_DECAY),
             ("momentum_buffer",),
             r"\begin{aligned} b &\leftarrow \mu\, b + g \\ x &\leftarrow x - \mathrm{lr}\,(g + \mu\, b) \end{aligned}",
             "Nesterov (1983); Sutskever et al. (2013); torch.optim.SGD(nesterov=True)", 0.05,
+            kernel=nesterov, colour="#2ca02c",
+            in_default_race=True,
+            numpy_update=_nesterov_numpy,
+            torch=TorchCall("SGD", fixed={"nesterov": True}),
         ),
         Optimizer(
-            "adagrad", "AdaGrad", 3,
+            "adagrad", "AdaGrad",
             (
                 _lr(1e-2),
                 Hyperparameter(
@@ -616,9 +919,14 @@ OPTIMIZERS: dict[str, Optimizer] = {
             ("state_sum", "effective_lr"),
             r"\begin{aligned} \eta_t &= \frac{\mathrm{lr}}{1 + (t-1)\,\mathrm{lr\_decay}} \\ s &\leftarrow s + g^2 \\ x &\leftarrow x - \eta_t\,\frac{g}{\sqrt{s} + \epsilon} \end{aligned}",
             "Duchi, Hazan & Singer (2011), JMLR 12; torch.optim.Adagrad", 1.0,
+            kernel=adagrad, colour="#9467bd",
+            initial_state={"state_sum": "initial_accumulator_value"},
+            in_default_race=True,
+            numpy_update=_adagrad_numpy,
+            torch=TorchCall("Adagrad"),
         ),
         Optimizer(
-            "adadelta", "AdaDelta", 4,
+            "adadelta", "AdaDelta",
             (
                 _lr(1.0),
                 _decay("rho", "Decay rate", 0.9, "Decay of the running means of squared gradients and updates."),
@@ -628,9 +936,13 @@ OPTIMIZERS: dict[str, Optimizer] = {
             ("square_avg", "acc_delta", "effective_lr"),
             r"\begin{aligned} v &\leftarrow \rho\, v + (1-\rho)\, g^2 \\ d &= \frac{\sqrt{u + \epsilon}}{\sqrt{v + \epsilon}}\, g \\ u &\leftarrow \rho\, u + (1-\rho)\, d^2 \\ x &\leftarrow x - \mathrm{lr}\, d \end{aligned}",
             "Zeiler (2012), arXiv:1212.5701; torch.optim.Adadelta", 10.0,
+            kernel=adadelta, colour="#8c564b",
+            in_default_race=True,
+            numpy_update=_adadelta_numpy,
+            torch=TorchCall("Adadelta"),
         ),
         Optimizer(
-            "rmsprop", "RMSProp", 5,
+            "rmsprop", "RMSProp",
             (
                 _lr(1e-2),
                 _decay(
@@ -657,9 +969,13 @@ OPTIMIZERS: dict[str, Optimizer] = {
             r"\begin{aligned} v &\leftarrow \alpha\, v + (1-\alpha)\, g^2 \\ x &\leftarrow x - \frac{\mathrm{lr}\, g}{\sqrt{v} + \epsilon} \end{aligned}",
             "Hinton, Srivastava & Swersky, Neural Networks for Machine Learning, lecture 6e (2012); torch.optim.RMSprop",
             0.1,
+            kernel=rmsprop, colour="#d62728",
+            in_default_race=True,
+            numpy_update=_rmsprop_numpy,
+            torch=TorchCall("RMSprop", dropped=("eps_in_sqrt",), unavailable=_rmsprop_eps_in_sqrt),
         ),
         Optimizer(
-            "rprop", "RProp", 6,
+            "rprop", "RProp",
             (
                 _lr(1e-2, " The initial step size of every coordinate."),
                 Hyperparameter(
@@ -684,30 +1000,45 @@ OPTIMIZERS: dict[str, Optimizer] = {
             ("prev", "step_size"),
             r"\begin{aligned} \eta &\leftarrow \mathrm{clip}(\eta\, \eta_\pm) \\ x &\leftarrow x - \mathrm{sign}(g)\, \eta \end{aligned}",
             "Riedmiller & Braun (1993), ICNN; torch.optim.Rprop", 0.1,
+            kernel=rprop, colour="#e377c2",
+            initial_state={"step_size": "lr"},
+            check=_rprop_step_sizes_ordered,
+            numpy_update=_rprop_numpy,
+            torch=TorchCall("Rprop", {"eta_minus": ("etas", 0), "eta_plus": ("etas", 1), "step_size_min": ("step_sizes", 0), "step_size_max": ("step_sizes", 1)}),
         ),
         Optimizer(
-            "adam", "Adam", 7,
+            "adam", "Adam",
             (_lr(1e-3), BETA1, BETA2, _eps(1e-8), AMSGRAD, WEIGHT_DECAY),
             ("exp_avg", "exp_avg_sq", "max_exp_avg_sq", "effective_lr"),
             r"\begin{aligned} m &\leftarrow \beta_1 m + (1-\beta_1)\, g \\ v &\leftarrow \beta_2 v + (1-\beta_2)\, g^2 \\ x &\leftarrow x - \frac{\mathrm{lr}}{1-\beta_1^t}\,\frac{m}{\sqrt{v / (1-\beta_2^t)} + \epsilon} \end{aligned}",
             "Kingma & Ba (2015), ICLR; torch.optim.Adam", 0.3,
+            kernel=adam, colour="#17becf",
+            in_default_race=True,
+            numpy_update=_adam_numpy,
+            torch=TorchCall("Adam", {"beta1": ("betas", 0), "beta2": ("betas", 1)}),
         ),
         Optimizer(
-            "adamw", "AdamW", 8,
+            "adamw", "AdamW",
             (_lr(1e-3), BETA1, BETA2, _eps(1e-8), AMSGRAD, DECOUPLED_WEIGHT_DECAY),
             ("exp_avg", "exp_avg_sq", "max_exp_avg_sq", "effective_lr"),
             r"\begin{aligned} x &\leftarrow x\,(1 - \mathrm{lr}\,\lambda) \\ m &\leftarrow \beta_1 m + (1-\beta_1)\, g \\ v &\leftarrow \beta_2 v + (1-\beta_2)\, g^2 \\ x &\leftarrow x - \frac{\mathrm{lr}}{1-\beta_1^t}\,\frac{m}{\sqrt{v / (1-\beta_2^t)} + \epsilon} \end{aligned}",
             "Loshchilov & Hutter (2019), ICLR; torch.optim.AdamW", 0.3,
+            kernel=adamw, colour="#bcbd22",
+            numpy_update=_adamw_numpy,
+            torch=TorchCall("AdamW", {"beta1": ("betas", 0), "beta2": ("betas", 1)}),
         ),
         Optimizer(
-            "adamax", "Adamax", 9,
+            "adamax", "Adamax",
             (_lr(2e-3), BETA1, BETA2, _eps(1e-8, "|g|"), WEIGHT_DECAY),
             ("exp_avg", "exp_inf", "effective_lr"),
             r"\begin{aligned} m &\leftarrow \beta_1 m + (1-\beta_1)\, g \\ u &\leftarrow \max(\beta_2 u,\ |g| + \epsilon) \\ x &\leftarrow x - \frac{\mathrm{lr}}{1-\beta_1^t}\,\frac{m}{u} \end{aligned}",
             "Kingma & Ba (2015), sec. 7.1; torch.optim.Adamax", 0.3,
+            kernel=adamax, colour="#7f7f7f",
+            numpy_update=_adamax_numpy,
+            torch=TorchCall("Adamax", {"beta1": ("betas", 0), "beta2": ("betas", 1)}),
         ),
         Optimizer(
-            "nadam", "NAdam", 10,
+            "nadam", "NAdam",
             (
                 _lr(2e-3), BETA1, BETA2, _eps(1e-8), WEIGHT_DECAY,
                 Hyperparameter(
@@ -720,19 +1051,38 @@ OPTIMIZERS: dict[str, Optimizer] = {
             ("exp_avg", "exp_avg_sq", "mu_product", "effective_lr"),
             r"\begin{aligned} m &\leftarrow \beta_1 m + (1-\beta_1)\, g \\ v &\leftarrow \beta_2 v + (1-\beta_2)\, g^2 \\ d &= \sqrt{v / (1-\beta_2^t)} + \epsilon \\ x &\leftarrow x - \mathrm{lr}\,\frac{1-\mu_t}{1-\Pi_t}\,\frac{g}{d} \\ &\quad\ - \mathrm{lr}\,\frac{\mu_{t+1}}{1-\Pi_{t+1}}\,\frac{m}{d} \end{aligned}",
             "Dozat (2016), ICLR workshop; torch.optim.NAdam", 0.3,
+            kernel=nadam, colour="#ff9896",
+            initial_state={"mu_product": 1.0},
+            numpy_update=_nadam_numpy,
+            torch=TorchCall("NAdam", {"beta1": ("betas", 0), "beta2": ("betas", 1)}),
         ),
         Optimizer(
-            "radam", "RAdam", 11,
+            "radam", "RAdam",
             (_lr(1e-3), BETA1, BETA2, _eps(1e-8), WEIGHT_DECAY, DECOUPLED),
             ("exp_avg", "exp_avg_sq", "effective_lr"),
             r"\begin{aligned} m &\leftarrow \beta_1 m + (1-\beta_1)\, g \\ v &\leftarrow \beta_2 v + (1-\beta_2)\, g^2 \\ x &\leftarrow x - \frac{\mathrm{lr}\, m}{1-\beta_1^t}\cdot \begin{cases} r_t \frac{\sqrt{1-\beta_2^t}}{\sqrt{v}+\epsilon} & \rho_t > 5 \\ 1 & \text{else}\end{cases} \end{aligned}",
             "Liu et al. (2020), ICLR; torch.optim.RAdam", 0.3,
+            kernel=radam, colour="#393b79",
+            numpy_update=_radam_numpy,
+            torch=TorchCall("RAdam", {"beta1": ("betas", 0), "beta2": ("betas", 1)}),
         ),
-    )
+    ))
 }
 
-assert [o.index for o in OPTIMIZERS.values()] == list(range(len(_STEP_KERNELS)))
 assert all(len(o.state) <= STATE_WIDTH for o in OPTIMIZERS.values())
+DEFAULT_OPTIMIZERS = tuple(o.id for o in OPTIMIZERS.values() if o.in_default_race)
+"""The classic field the Playground races by default."""
+
+# init_state's tables: per optimizer and state slot, the hyperparameter column it starts from
+# (-1: none) and the constant it starts at otherwise.
+_INITIAL_SOURCE = np.full((len(OPTIMIZERS), STATE_WIDTH), -1, dtype=np.int64)
+_INITIAL_VALUE = np.zeros((len(OPTIMIZERS), STATE_WIDTH))
+for _o in OPTIMIZERS.values():
+    for _slot, _start in _o.initial_state.items():
+        if isinstance(_start, str):
+            _INITIAL_SOURCE[_o.index, _o.state.index(_slot)] = _o.names.index(_start)
+        else:
+            _INITIAL_VALUE[_o.index, _o.state.index(_slot)] = _start
 
 
 def get_optimizer(optimizer: str | Optimizer) -> Optimizer:
@@ -760,11 +1110,8 @@ def _as_value(p: Hyperparameter, optimizer: str, value) -> float:
 
 
 def _check_cross(optimizer: Optimizer, values: dict[str, float]) -> None:
-    if optimizer.id == "rprop" and values["step_size_min"] > values["step_size_max"]:
-        raise ValueError(
-            f"rprop.step_size_min={values['step_size_min']!r} exceeds step_size_max={values['step_size_max']!r}: "
-            "the minimum step must not exceed the maximum"
-        )
+    if optimizer.check is not None:
+        optimizer.check(values)
 
 
 def resolve_hyperparameters(optimizer: str | Optimizer, overrides: dict | None = None) -> np.ndarray:

@@ -13,7 +13,8 @@ Most definitions follow the SFU Virtual Library of Simulation Experiments
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numba import njit
@@ -157,31 +158,11 @@ def monkey_saddle(x: float, y: float) -> tuple[float, float, float]:
     return x**3 - 3.0 * x * y * y, 3.0 * x * x - 3.0 * y * y, -6.0 * x * y
 
 
-# The order of this tuple fixes each surface's integer index in the compiled dispatcher.
-_KERNELS = (
-    quadratic,
-    rosenbrock,
-    beale,
-    himmelblau,
-    rastrigin,
-    ackley,
-    booth,
-    matyas,
-    three_hump_camel,
-    six_hump_camel,
-    goldstein_price,
-    styblinski_tang,
-    saddle,
-    monkey_saddle,
-)
-
-
-CUSTOM_INDEX = len(_KERNELS)  # a typed formula: evaluated through the compiled code at ``address``
 
 
 @njit(cache=True, error_model="numpy", inline="always")
 def evaluate(index: int, address: int, x: float, y: float) -> tuple[float, float, float]:
-    """Dispatch to the kernel with this index: ``(f, df/dx, df/dy)`` at ``(x, y)``.
+    """Dispatch to the kernel with this index (its place in :data:`SURFACES`): ``(f, df/dx, df/dy)`` at ``(x, y)``.
 
     ``address`` is only read for a custom formula (``index == CUSTOM_INDEX``): the machine
     code compiled by :mod:`optviz.engine.formula`, called through a pointer.
@@ -280,11 +261,16 @@ class Minimum:
 
 @dataclass(frozen=True)
 class Surface:
-    """One test surface: everything the driver, the figures and the UI need to know."""
+    """One test surface: everything the driver, the figures, the UI and the scripts derive from.
+
+    ``numpy_code`` repeats the kernel's arithmetic operation by operation (numba writes
+    ``x**3`` as products and ``v**0.5`` as a root), so a NumPy script reproduces a path to the
+    last bit; it is written out once more for that reason. The PyTorch script's f comes from
+    ``formula`` (autograd makes the gradient and agrees to rounding anyway).
+    """
 
     id: str
     name: str
-    index: int
     latex: str
     source: str
     bounds: tuple[tuple[float, float], tuple[float, float]]
@@ -297,8 +283,11 @@ class Surface:
     approximate_minima: bool = False  # minima found numerically, not known in closed form
     steps: int = 300  # the race's default length on this surface
     why_start: str = ""  # why the default start (and steps) make a telling race
+    kernel: Callable | None = field(default=None, repr=False, compare=False, hash=False)  # None: a typed formula
+    numpy_code: str = ""  # f and its gradient as a NumPy script's body, in the kernel's arithmetic order
     address: int = 0  # compiled code of a custom formula (0 for the built-in surfaces)
     compiled: object = field(default=None, repr=False, compare=False, hash=False)  # keeps that code alive
+    index: int = -1  # its place in SURFACES (the compiled dispatch); CUSTOM_INDEX for a typed formula
 
     @property
     def min_value(self) -> float | None:
@@ -315,10 +304,10 @@ class Surface:
 SFU = "Surjanovic & Bingham, Virtual Library of Simulation Experiments, SFU (sfu.ca/~ssurjano)"
 
 SURFACES: dict[str, Surface] = {
-    s.id: s
-    for s in (
+    s.id: replace(s, index=k)
+    for k, s in enumerate((
         Surface(
-            "quadratic", "Ill-conditioned bowl", 0,
+            "quadratic", "Ill-conditioned bowl",
             r"f(x, y) = 0.1\,x^2 + 2\,y^2",
             "Zhang et al., Dive into Deep Learning, sec. 12.8 (RMSProp)",
             ((-6.0, 6.0), (-3.0, 3.0)), (-5.0, -2.0), (Minimum(0.0, 0.0, 0.0),),
@@ -327,9 +316,11 @@ SURFACES: dict[str, Surface] = {
             why_start=(
                 "Dive into Deep Learning's start for its RMSProp example: far out along the shallow x axis and off the steep y axis. Plain gradient steps must stay small for y and so crawl along x: the ill-conditioning that per-coordinate step sizes fix."
             ),
+            kernel=quadratic,
+            numpy_code='return 0.1 * x * x + 2.0 * y * y, 0.2 * x, 4.0 * y',
         ),
         Surface(
-            "rosenbrock", "Rosenbrock", 1,
+            "rosenbrock", "Rosenbrock",
             r"f(x, y) = (1 - x)^2 + 100\,(y - x^2)^2",
             "Rosenbrock (1960), The Computer Journal 3(3); a = 1, b = 100; " + SFU,
             ((-2.0, 2.0), (-1.0, 3.0)), (-1.5, 2.5), (Minimum(1.0, 1.0, 0.0),),
@@ -338,9 +329,15 @@ SURFACES: dict[str, Surface] = {
             why_start=(
                 'High on the far side of the curved valley: every optimizer first drops into the valley, then has to follow its bend to (1, 1). 1,000 steps, since that second part is slow: the momentum methods and Adam get close, the others are still on the way.'
             ),
+            kernel=rosenbrock,
+            numpy_code="""
+                r = y - x * x
+                a = 1.0 - x
+                return a * a + 100.0 * r * r, -2.0 * a - 400.0 * x * r, 200.0 * r
+            """,
         ),
         Surface(
-            "beale", "Beale", 2,
+            "beale", "Beale",
             r"f(x, y) = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",
             SFU,
             ((-4.5, 4.5), (-4.5, 4.5)), (1.0, 1.5), (Minimum(3.0, 0.5, 0.0),),
@@ -349,9 +346,20 @@ SURFACES: dict[str, Surface] = {
             why_start=(
                 'On the flat plateau above the narrow valley that leads to (3, 0.5): the gradient is weak there, and the race shows who leaves the plateau quickly and who bends into the valley cleanly.'
             ),
+            kernel=beale,
+            numpy_code="""
+                y2 = y * y
+                y3 = y2 * y
+                a = 1.5 - x + x * y
+                b = 2.25 - x + x * y2
+                c = 2.625 - x + x * y3
+                gx = 2.0 * a * (y - 1.0) + 2.0 * b * (y2 - 1.0) + 2.0 * c * (y3 - 1.0)
+                gy = 2.0 * a * x + 4.0 * b * x * y + 6.0 * c * x * y2
+                return a * a + b * b + c * c, gx, gy
+            """,
         ),
         Surface(
-            "himmelblau", "Himmelblau", 3,
+            "himmelblau", "Himmelblau",
             r"f(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
             "Himmelblau (1972), Applied Nonlinear Programming",
             ((-5.0, 5.0), (-5.0, 5.0)), (0.0, -3.0),
@@ -366,9 +374,15 @@ SURFACES: dict[str, Surface] = {
             why_start=(
                 'Below the central hill, between minima of equal depth: small differences in the first steps send the optimizers to different minima (three of the four are reached from here).'
             ),
+            kernel=himmelblau,
+            numpy_code="""
+                p = x * x + y - 11.0
+                q = x + y * y - 7.0
+                return p * p + q * q, 4.0 * x * p + 2.0 * q, 2.0 * p + 4.0 * y * q
+            """,
         ),
         Surface(
-            "rastrigin", "Rastrigin", 4,
+            "rastrigin", "Rastrigin",
             r"f(x, y) = 20 + \sum_{u \in \{x, y\}} \left(u^2 - 10\cos 2\pi u\right)",
             "Rastrigin (1974); A = 10; " + SFU,
             ((-5.12, 5.12), (-5.12, 5.12)), (4.45, 4.45), (Minimum(0.0, 0.0, 0.0),),
@@ -377,9 +391,16 @@ SURFACES: dict[str, Surface] = {
             why_start=(
                 'In the far corner, with rings of local minima between the start and the centre: methods whose stable rates are small stop in the first well; AdaGrad and Adam, whose stable rates are large, leap across the bowl and settle in wells near the centre.'
             ),
+            kernel=rastrigin,
+            numpy_code="""
+                f = 20.0 + x * x - 10.0 * math.cos(TWO_PI * x) + y * y - 10.0 * math.cos(TWO_PI * y)
+                gx = 2.0 * x + 10.0 * TWO_PI * math.sin(TWO_PI * x)
+                gy = 2.0 * y + 10.0 * TWO_PI * math.sin(TWO_PI * y)
+                return f, gx, gy
+            """,
         ),
         Surface(
-            "ackley", "Ackley", 5,
+            "ackley", "Ackley",
             r"f(x, y) = -20\,e^{-0.2\sqrt{(x^2 + y^2)/2}} - e^{(\cos 2\pi x + \cos 2\pi y)/2} + e + 20",
             "Ackley (1987); a = 20, b = 0.2, c = 2 pi; " + SFU,
             ((-5.0, 5.0), (-5.0, 5.0)), (2.5, 3.5), (Minimum(0.0, 0.0, 0.0),),
@@ -389,9 +410,20 @@ SURFACES: dict[str, Surface] = {
             why_start=(
                 'Among the ripples away from the centre: between ripples the surface is nearly flat, so the race shows who follows the weak overall slope to the centre and who stops in a ripple.'
             ),
+            kernel=ackley,
+            numpy_code="""
+                r = math.sqrt(0.5 * (x * x + y * y))
+                cone = math.exp(-0.2 * r)
+                ripple = math.exp(0.5 * (math.cos(TWO_PI * x) + math.cos(TWO_PI * y)))
+                f = -20.0 * cone - ripple + math.e + 20.0
+                radial = 2.0 * cone / r if r > 0.0 else 0.0  # the cone's tip: take the subgradient 0
+                gx = radial * x + math.pi * math.sin(TWO_PI * x) * ripple
+                gy = radial * y + math.pi * math.sin(TWO_PI * y) * ripple
+                return f, gx, gy
+            """,
         ),
         Surface(
-            "booth", "Booth", 6,
+            "booth", "Booth",
             r"f(x, y) = (x + 2y - 7)^2 + (2x + y - 5)^2",
             SFU,
             ((-10.0, 10.0), (-10.0, 10.0)), (-8.0, -6.0), (Minimum(1.0, 3.0, 0.0),),
@@ -400,9 +432,15 @@ SURFACES: dict[str, Surface] = {
             why_start=(
                 'In the far corner of a plain, well-conditioned bowl: nearly every optimizer gets there, so the race is about how directly and how fast.'
             ),
+            kernel=booth,
+            numpy_code="""
+                p = x + 2.0 * y - 7.0
+                q = 2.0 * x + y - 5.0
+                return p * p + q * q, 2.0 * p + 4.0 * q, 4.0 * p + 2.0 * q
+            """,
         ),
         Surface(
-            "matyas", "Matyas", 7,
+            "matyas", "Matyas",
             r"f(x, y) = 0.26\,(x^2 + y^2) - 0.48\,xy",
             SFU,
             ((-10.0, 10.0), (-10.0, 10.0)), (-8.0, 6.0), (Minimum(0.0, 0.0, 0.0),),
@@ -411,9 +449,11 @@ SURFACES: dict[str, Surface] = {
             why_start=(
                 'Off the floor of a long, flat valley along the diagonal y = x: steps first fall onto the diagonal, then crawl along it, which separates the methods that build up speed from the rest.'
             ),
+            kernel=matyas,
+            numpy_code='return 0.26 * (x * x + y * y) - 0.48 * x * y, 0.52 * x - 0.48 * y, 0.52 * y - 0.48 * x',
         ),
         Surface(
-            "three_hump_camel", "Three-hump camel", 8,
+            "three_hump_camel", "Three-hump camel",
             r"f(x, y) = 2x^2 - 1.05x^4 + x^6/6 + xy + y^2",
             SFU,
             ((-2.5, 2.5), (-2.5, 2.5)), (2.0, -2.0), (Minimum(0.0, 0.0, 0.0),),
@@ -422,9 +462,15 @@ SURFACES: dict[str, Surface] = {
             why_start=(
                 "Beside a side hump's local minimum at about (1.75, -0.87): optimizers that keep their speed (Nesterov, AdaGrad's large first steps) roll past it to the global minimum; the others settle in it."
             ),
+            kernel=three_hump_camel,
+            numpy_code="""
+                x2 = x * x
+                f = 2.0 * x2 - 1.05 * x2 * x2 + x2 * x2 * x2 / 6.0 + x * y + y * y
+                return f, 4.0 * x - 4.2 * x2 * x + x2 * x2 * x + y, x + 2.0 * y
+            """,
         ),
         Surface(
-            "six_hump_camel", "Six-hump camel", 9,
+            "six_hump_camel", "Six-hump camel",
             r"f(x, y) = \left(4 - 2.1x^2 + x^4/3\right)x^2 + xy + \left(4y^2 - 4\right)y^2",
             SFU,
             ((-2.0, 2.0), (-1.2, 1.2)), (-1.5, -1.0),
@@ -437,9 +483,18 @@ SURFACES: dict[str, Surface] = {
             why_start=(
                 'Outside the left end, with a hump between the start and the two global minima: the race ends in three places, a local minimum next to the start, a deeper one reached with momentum, and a global minimum (Adam).'
             ),
+            kernel=six_hump_camel,
+            numpy_code="""
+                x2 = x * x
+                y2 = y * y
+                f = (4.0 - 2.1 * x2 + x2 * x2 / 3.0) * x2 + x * y + (4.0 * y2 - 4.0) * y2
+                gx = 8.0 * x - 8.4 * x2 * x + 2.0 * x2 * x2 * x + y
+                gy = x - 8.0 * y + 16.0 * y2 * y
+                return f, gx, gy
+            """,
         ),
         Surface(
-            "goldstein_price", "Goldstein-Price", 10,
+            "goldstein_price", "Goldstein-Price",
             r"f(x, y) = \left[1 + (x + y + 1)^2 (19 - 14x + 3x^2 - 14y + 6xy + 3y^2)\right]"
             r"\left[30 + (2x - 3y)^2 (18 - 32x + 12x^2 + 48y - 36xy + 27y^2)\right]",
             "Goldstein & Price (1971), Mathematics of Computation 25; " + SFU,
@@ -452,9 +507,22 @@ SURFACES: dict[str, Surface] = {
             why_start=(
                 'Values here span six orders of magnitude, so no single learning rate suits every region: a rate small enough for the steep walls barely moves plain gradient descent on the floor, while momentum and RMSProp reach the minimum at (0, -1).'
             ),
+            kernel=goldstein_price,
+            numpy_code="""
+                p = x + y + 1.0
+                q = 19.0 - 14.0 * x + 3.0 * x * x - 14.0 * y + 6.0 * x * y + 3.0 * y * y
+                r = 2.0 * x - 3.0 * y
+                s = 18.0 - 32.0 * x + 12.0 * x * x + 48.0 * y - 36.0 * x * y + 27.0 * y * y
+                a = 1.0 + p * p * q
+                b = 30.0 + r * r * s
+                a_xy = 2.0 * p * q + p * p * (6.0 * x + 6.0 * y - 14.0)  # da/dx = da/dy
+                b_x = 4.0 * r * s + r * r * (24.0 * x - 36.0 * y - 32.0)
+                b_y = -6.0 * r * s + r * r * (54.0 * y - 36.0 * x + 48.0)
+                return a * b, a_xy * b + a * b_x, a_xy * b + a * b_y
+            """,
         ),
         Surface(
-            "styblinski_tang", "Styblinski-Tang", 11,
+            "styblinski_tang", "Styblinski-Tang",
             r"f(x, y) = \tfrac12 \sum_{u \in \{x, y\}} \left(u^4 - 16u^2 + 5u\right)",
             "Styblinski & Tang (1990), Neural Networks 3(4); " + SFU,
             ((-5.0, 5.0), (-5.0, 5.0)), (4.0, 4.5),
@@ -464,9 +532,16 @@ SURFACES: dict[str, Surface] = {
             why_start=(
                 'In the upper-right basin, next to a local minimum at about (2.75, 2.75): Momentum and Adam carry their speed over the ridge to the global minimum; the others stop in the local one.'
             ),
+            kernel=styblinski_tang,
+            numpy_code="""
+                x2 = x * x
+                y2 = y * y
+                f = 0.5 * (x2 * x2 - 16.0 * x * x + 5.0 * x + y2 * y2 - 16.0 * y * y + 5.0 * y)
+                return f, 2.0 * (x2 * x) - 16.0 * x + 2.5, 2.0 * (y2 * y) - 16.0 * y + 2.5
+            """,
         ),
         Surface(
-            "saddle", "Saddle", 12,
+            "saddle", "Saddle",
             r"f(x, y) = x^2 - y^2",
             "The standard saddle point; see Goodfellow, Bengio & Courville, Deep Learning, sec. 4.3",
             ((-2.0, 2.0), (-2.0, 2.0)), (-1.8, 0.01), (),
@@ -476,9 +551,11 @@ SURFACES: dict[str, Surface] = {
             why_start=(
                 "Just off the saddle's ridge (y = 0.01): the push away along y starts tiny, so the race shows how quickly each optimizer notices it and escapes."
             ),
+            kernel=saddle,
+            numpy_code='return x * x - y * y, 2.0 * x, -2.0 * y',
         ),
         Surface(
-            "monkey_saddle", "Monkey saddle", 13,
+            "monkey_saddle", "Monkey saddle",
             r"f(x, y) = x^3 - 3xy^2",
             "The monkey saddle; e.g. Weisstein, MathWorld, 'Monkey Saddle'",
             ((-2.0, 2.0), (-2.0, 2.0)), (1.5, 0.2), (),
@@ -488,11 +565,14 @@ SURFACES: dict[str, Surface] = {
             why_start=(
                 'On a slope near the flat, degenerate saddle at the origin: the gradient vanishes towards the centre, and the race shows which optimizers keep moving downhill and which stall.'
             ),
+            kernel=monkey_saddle,
+            numpy_code='return x * x * x - 3.0 * x * y * y, 3.0 * x * x - 3.0 * y * y, -6.0 * x * y',
         ),
-    )
+    ))
 }
 
-assert [s.index for s in SURFACES.values()] == list(range(len(_KERNELS)))
+CUSTOM_INDEX = len(SURFACES)
+"""The index of a typed formula: ``evaluate`` calls its compiled code at ``address``."""
 
 
 MAX_BOUND = 1e6

@@ -13,14 +13,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from ..engine.optimizers import OPTIMIZERS, get_optimizer, resolve_hyperparameters
+from ..engine.optimizers import DEFAULT_OPTIMIZERS, OPTIMIZERS, get_optimizer, resolve_hyperparameters
 from ..engine.presets import surface_defaults
 from ..engine.surfaces import MAX_BOUND, MIN_SPAN, SURFACES, Surface, check_bounds, get_surface
 
 CUSTOM = "custom"
 DEFAULT_CUSTOM_BOUNDS = ((-5.0, 5.0), (-5.0, 5.0))
 
-DEFAULT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam")
 PLAYGROUND_MAX_STEPS = 5000
 MAX_NOISE = 1e4
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)

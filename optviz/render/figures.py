@@ -26,22 +26,7 @@ from ..race.settings import RaceSettings
 from .polyline import drawn_points
 from .raster import CONTOUR_STOPS, colour_levels, colour_scale, contour_bands, png_data_uri
 
-# One colour per optimizer, the same on every chart and page (index = registry index).
-PALETTE = (
-    "#1f77b4",  # sgd: blue
-    "#ff7f0e",  # momentum: orange
-    "#2ca02c",  # nesterov: green
-    "#9467bd",  # adagrad: purple
-    "#8c564b",  # adadelta: brown
-    "#d62728",  # rmsprop: red
-    "#e377c2",  # rprop: pink
-    "#17becf",  # adam: cyan
-    "#bcbd22",  # adamw: olive
-    "#7f7f7f",  # adamax: grey
-    "#ff9896",  # nadam: salmon
-    "#393b79",  # radam: indigo
-)
-COLORS: dict[str, str] = {o.id: PALETTE[o.index] for o in OPTIMIZERS.values()}
+COLORS: dict[str, str] = {o.id: o.colour for o in OPTIMIZERS.values()}  # each optimizer's colour, from its registry entry
 
 CONTOUR_SCALE = [[stop, colour] for stop, colour in CONTOUR_STOPS]
 CLICK_TRACE = 0  # index of the invisible grid whose clicks set the start point
