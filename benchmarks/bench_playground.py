@@ -27,7 +27,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import optviz  # noqa: E402
 from optviz.engine.presets import nice_log_grid, view_tolerance  # noqa: E402
-from optviz.race.settings import from_query, to_query  # noqa: E402
+from optviz.race.settings import from_query, surface_of, to_query  # noqa: E402
 from optviz.render.figures import distance_figure, loss_figure, race_figure, summary_rows  # noqa: E402
 from server import warm_start  # noqa: E402
 
@@ -61,7 +61,7 @@ def server_side_rerun() -> tuple[float, float]:
     for v in values:
         s = from_query({**to_query(from_query({})), "rmsprop.lr": repr(v * 1.01)})
         t0 = time.perf_counter()
-        surf = s.surface_obj
+        surf = surface_of(s)
         runs = [optviz.simulate(surf, o, s.start_point, s.steps, tol=view_tolerance(surf), **s.params_of(o))
                 for o in s.optimizers]
         race_figure(surf, runs).to_dict()  # what st.plotly_chart serialises

@@ -9,7 +9,7 @@ from optviz.engine.cache import compile_elsewhere
 from optviz.engine.simulate import _integrate, _integrate_batch, evaluate_grid
 from optviz.out import export  # noqa: F401  (the page imports it; loading it is part of warming up)
 from optviz.race.run import run_race
-from optviz.race.settings import from_query
+from optviz.race.settings import from_query, surface_of
 from optviz.render.figures import distance_figure, loss_figure, race_map
 
 WARM = threading.Event()
@@ -55,5 +55,5 @@ def _warm_up_here(parallel: bool) -> None:
     settings = from_query({})  # runs the optimizers: each surface's suggested learning rates
     runs, _ = run_race(settings)
     race_map(settings, runs).to_json()
-    loss_figure(settings.surface_obj, runs).to_json()
-    distance_figure(settings.surface_obj, runs).to_json()
+    loss_figure(surface_of(settings), runs).to_json()
+    distance_figure(surface_of(settings), runs).to_json()

@@ -41,7 +41,7 @@ def optviz_cli(*args: str) -> subprocess.CompletedProcess:
 
 def test_run_prints_the_trajectories_simulate_gives():
     done = optviz_cli(
-        *shlex.split("run --surface rosenbrock --optimizers rmsprop,adam --steps 60 --start -1.2,1.5"),
+        *shlex.split("run --json --surface rosenbrock --optimizers rmsprop,adam --steps 60 --start -1.2,1.5"),
         *shlex.split("--set rmsprop.lr=0.01 --set rmsprop.alpha=0.95"),
     )
     assert done.returncode == 0, done.stderr
@@ -64,6 +64,20 @@ def test_run_prints_the_trajectories_simulate_gives():
         np.testing.assert_array_equal(np.array(stored["path"]), run.path)
         np.testing.assert_array_equal(np.array(stored["loss"]), run.loss)
         assert stored["hyperparameters"] == run.hyperparameters
+
+
+def test_run_prints_a_short_table_by_default():
+    done = optviz_cli(*shlex.split("run --optimizers sgd,adam --set sgd.lr=10 --steps 300"))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "Ill-conditioned bowl: 2 optimizers, 300 steps" and len(lines) == 5  # title, gap, header, 2 rows
+    assert lines[2].split()[:4] == ["optimizer", "final", "loss", "final"]
+    sgd = optviz.simulate("quadratic", "sgd", (-5.0, -2.0), 300, lr=10.0)
+    adam = optviz.simulate("quadratic", "adam", (-5.0, -2.0), 300, lr=surface_defaults("quadratic")["adam"]["lr"],
+                           tol=view_tolerance("quadratic"))
+    assert lines[3].startswith("SGD") and lines[3].split()[-3:] == ["diverged", "step", str(sgd.diverged_at)]
+    assert lines[4].startswith("Adam") and f"{adam.final_loss:.6g}" in lines[4]
+    assert len(done.stdout) < 1000  # not the 250 kB of JSON it once printed
 
 
 def test_run_csv_to_a_file(tmp_path):
@@ -148,7 +162,7 @@ def test_config_restores_a_saved_race_and_options_override_it(tmp_path):
     race = "--surface booth --optimizers adam,nadam --set adam.beta1=0.8 --noise 0.5 --seed 3"
     assert main(["export", "--format", "json", "--output", str(saved), *race.split()]) == 0
     again = tmp_path / "again.json"
-    assert main(["run", "--config", str(saved), "--steps", "50", "--output", str(again)]) == 0
+    assert main(["run", "--json", "--config", str(saved), "--steps", "50", "--output", str(again)]) == 0
     settings = json.loads(again.read_text())["settings"]
     assert settings == {**json.loads(saved.read_text())["settings"], "steps": "50"}
     assert settings["adam.beta1"] == "0.8" and settings["noise"] == "0.5"

@@ -30,7 +30,7 @@ from optviz.out import export as ex
 from optviz.out.animation import render_frames
 from optviz.out.codegen import numpy_script, pytorch_script
 from optviz.race.run import run_race
-from optviz.race.settings import from_query, to_query
+from optviz.race.settings import from_query, surface_of, to_query
 from optviz.render.figures import COLORS, frame_steps
 
 
@@ -381,7 +381,7 @@ def run_script(source: str, tmp_path, name: str = "script.py") -> tuple[np.ndarr
 
 def check_script_reproduces(settings, oid: str, tmp_path, source: str, tol: float) -> str:
     expected = optviz.simulate(
-        settings.surface_obj,
+        surface_of(settings),
         oid,
         settings.start_point,
         settings.steps,

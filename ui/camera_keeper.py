@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from optviz.render.figures import camera_angles, scene_camera, turned_camera
+from ui.store import put, stored
+
 KEY = "camera_keeper"
 
 JS = """
@@ -68,3 +71,33 @@ def keep_camera(on_change) -> None:
     """Mount the listener; ``on_change`` runs (before the page) when the camera was moved, and
     finds plotly's camera in ``st.session_state[KEY]["camera"]``."""
     _component(key=KEY, on_camera_change=on_change, height=0)
+
+
+def on_camera_change() -> None:
+    """The 3D view was turned or zoomed with the mouse: its sliders follow, and the next figure
+    is drawn from exactly that camera while they stay there."""
+    try:
+        camera = scene_camera(st.session_state[KEY]["camera"])
+    except (KeyError, TypeError):
+        camera = None
+    if camera is None:
+        return  # not a camera (the browser's word is checked, not trusted): keep the view as it is
+    azimuth, elevation, _ = camera_angles(camera)
+    if abs(elevation) > 89.999:  # straight above or below: no azimuth to read, keep the slider's
+        azimuth = stored("camera_az")
+    angles = (float(round(azimuth)), float(round(elevation)))
+    put("camera_az", angles[0])
+    put("camera_el", angles[1])
+    st.session_state["_camera_view"] = {"angles": angles, "camera": camera}
+
+
+def mouse_camera(camera: tuple[float, float]) -> dict | None:
+    """The camera last set with the mouse: as it was while the sliders still say where it
+    was (``camera``: their azimuth and elevation); turned to them, at its distance and
+    centre, once they moved."""
+    view = st.session_state.get("_camera_view")
+    if not view:
+        return None
+    if tuple(view["angles"]) == tuple(camera):
+        return view["camera"]
+    return turned_camera(view["camera"], *camera)

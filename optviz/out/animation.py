@@ -31,7 +31,7 @@ from PIL import Image, ImageDraw, ImageFont
 from ..engine.optimizers import OPTIMIZERS
 from ..engine.simulate import Trajectory
 from ..race.run import frame_ms, race_title
-from ..race.settings import RaceSettings
+from ..race.settings import RaceSettings, surface_of
 from ..render.figures import COLORS, frame_steps
 from ..render.polyline import drawn_points, prefix
 from ..render.raster import colour_scale, contour_bands, fit_view
@@ -161,7 +161,7 @@ def render_frames(
     width, height = _check_size(width, height)
     if not runs:
         raise ValueError("there is nothing to animate: the race has no trajectories")
-    surf = settings.surface_obj
+    surf = surface_of(settings)
     unit = height / 600.0  # sizes below are for a 600-pixel-high frame
     panel = max(150, round(width * 0.25))
     plot_w, plot_h = width - panel, height

@@ -17,26 +17,15 @@ from pathlib import Path
 from typing import NoReturn
 
 from ..engine.optimizers import OPTIMIZERS
-from ..engine.surfaces import SURFACES
-from ..race.run import run_race
-from ..race.settings import DEFAULT_OPTIMIZERS, PLAYGROUND_MAX_STEPS, RaceSettings, from_query
+from ..race.run import race_title, run_race
+from ..race.settings import SETTINGS, RaceSettings, from_query, surface_of
+from ..render.figures import summary_rows
 from .export import FORMATS, ImageExportError, export, read_query
 
 USAGE_ERROR = 2
 
-# Query key -> the option that sets it (hyperparameters come from --set).
-OPTION_OF = {
-    "surface": "--surface",
-    "f": "--formula",
-    "bounds": "--bounds",
-    "optimizers": "--optimizers",
-    "start": "--start",
-    "steps": "--steps",
-    "noise": "--noise",
-    "seed": "--seed",
-    "lr": "--lr",
-    "speed": "--speed",
-}
+# Query key -> the option that sets it, from the settings table (hyperparameters come from --set).
+OPTION_OF = {row.key: row.flag for row in SETTINGS if row.flag and row.name != "hyperparameters"}
 _NOTICE = re.compile(r"^Ignored (?P<key>[^\s=]+)=(?P<value>.+?): (?P<why>.+?)\.?$")
 
 
@@ -87,6 +76,7 @@ def _frames(text: str) -> int:
 
 
 def _race_options(parser: argparse.ArgumentParser) -> None:
+    """One option per row of the settings table that has one (optviz.race.settings.SETTINGS)."""
     race = parser.add_argument_group("the race (defaults: the Playground's)")
     race.add_argument(
         "--config",
@@ -94,43 +84,14 @@ def _race_options(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="a JSON export (from the Playground or `export --format json`) to start from; options given here override it",
     )
-    race.add_argument(
-        "--surface", metavar="ID", help=f"the surface: {', '.join(SURFACES)}, or custom (default: quadratic)"
-    )
-    race.add_argument(
-        "--formula",
-        metavar="EXPR",
-        help="with --surface custom: f(x, y) as typed in the Playground, e.g. 'x^2 + 10*sin(y)'",
-    )
-    race.add_argument(
-        "--bounds", metavar="XMIN,XMAX,YMIN,YMAX", help="with --surface custom: the view (default: -5,5,-5,5)"
-    )
-    race.add_argument(
-        "--optimizers",
-        metavar="ID,ID,...",
-        help=f"comma-separated optimizers to race: {', '.join(OPTIMIZERS)} (default: {','.join(DEFAULT_OPTIMIZERS)})",
-    )
-    race.add_argument("--start", metavar="X,Y", help="the starting point (default: the surface's suggested start)")
-    race.add_argument("--steps", metavar="N", help=f"number of steps, 1 to {PLAYGROUND_MAX_STEPS} (default: 300)")
-    race.add_argument(
-        "--noise", metavar="STD", help="std of Gaussian noise added to each gradient component (default: 0)"
-    )
-    race.add_argument("--seed", metavar="N", help="noise seed, 0 to 2147483647 (default: 0)")
-    race.add_argument(
-        "--lr", metavar="LR", help="one learning rate for every optimizer (default: each its own suggested rate)"
-    )
-    race.add_argument(
-        "--speed", metavar="X", help="animation speed for GIF, MP4 and HTML: 0.25, 0.5, 1, 2 or 4 (default: 1)"
-    )
-    race.add_argument(
-        "--set",
-        metavar="OPT.NAME=VALUE",
-        action="append",
-        default=[],
-        dest="assignments",
-        help="a hyperparameter by torch.optim's name, e.g. --set rmsprop.lr=0.01 --set rmsprop.alpha=0.9 "
-        "--set adam.amsgrad=true (repeatable; the optimizer must be racing)",
-    )
+    for row in SETTINGS:
+        if row.flag is None:
+            continue
+        if row.name == "hyperparameters":
+            race.add_argument(row.flag, metavar=row.metavar, action="append", default=[], dest="assignments",
+                              help=row.help)
+        else:
+            race.add_argument(row.flag, metavar=row.metavar, help=row.help)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         "files and checks as the optviz Playground.",
         epilog="examples:\n"
         "  python -m optviz run --surface rosenbrock --optimizers rmsprop,adam --set rmsprop.lr=0.01\n"
+        "  python -m optviz run --json --steps 100 > race.json\n"
         "  python -m optviz run --format csv --steps 100 --output race.csv\n"
         "  python -m optviz export --format gif --output race.gif --surface himmelblau\n"
         "  python -m optviz export --format numpy --optimizer rmsprop --config race.json --output rmsprop.py",
@@ -150,13 +112,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser(
         "run",
-        help="simulate the race and print every trajectory (JSON or CSV)",
-        description="Simulate the race and write every optimizer's trajectory: JSON (settings and paths, "
-        "the same file as `export --format json`) or CSV (one row per optimizer per step).",
+        help="simulate the race and print a table of how each optimizer did (or every trajectory)",
+        description="Simulate the race and print one line per optimizer: final point, final loss, when it "
+        "reached a minimum and when it diverged. --json writes every trajectory instead (settings and "
+        "paths, the same file as `export --format json`); --format csv one row per optimizer per step.",
     )
     _race_options(run)
     out = run.add_argument_group("output")
-    out.add_argument("--format", choices=("json", "csv"), default="json", help="json (default) or csv")
+    out.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                     help="table (default), json or csv")
+    out.add_argument("--json", action="store_const", const="json", dest="format", help="the same as --format json")
     out.add_argument("--output", metavar="PATH", type=Path, help="write here instead of standard output")
 
     exp = commands.add_parser(
@@ -234,10 +199,9 @@ def settings_from_args(args: argparse.Namespace) -> RaceSettings:
         value = getattr(args, option.removeprefix("--"))
         if value is not None:
             query[key], origin[key] = value, option
-    if query.get("surface") != "custom":
-        for key in ("f", "bounds"):
-            if origin.get(key) in ("--formula", "--bounds"):
-                raise UsageError(f"{origin[key]} needs --surface custom")
+    for row in SETTINGS:  # an option the link would quietly pass over (a formula without --surface custom)
+        if row.applies_if is not None and origin.get(row.key) == row.flag and not row.applies_if(query):
+            raise UsageError(f"{row.flag} needs --surface custom")
     for assignment in args.assignments:
         name, sep, value = assignment.partition("=")
         oid, dot, hp = name.partition(".")
@@ -253,6 +217,22 @@ def settings_from_args(args: argparse.Namespace) -> RaceSettings:
         if where == "--set" and oid not in racing:
             raise UsageError(f"--set {name}={query[name]}: {oid} is not racing; add it to --optimizers")
     return settings
+
+
+def summary_table(settings: RaceSettings, runs) -> str:
+    """The race in a few lines: each optimizer's final point and loss, and when it reached a
+    minimum or diverged (the Playground's summary table, as plain text)."""
+    rows = summary_rows(surface_of(settings), runs)
+    header = list(rows[0]) if rows else []
+    cells = [[_cell(row[k]) for k in header] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(header)]
+    lines = [race_title(settings, runs), "", "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
 def _write(data: bytes, path: Path | None) -> None:
@@ -281,7 +261,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if errors:
                 oid, message = next(iter(errors.items()))
                 raise UsageError(f"{oid} cannot run: {message}")
-        if args.command == "run":
+        if args.command == "run" and args.format == "table":
+            data = summary_table(settings, runs).encode()
+        elif args.command == "run":
             data = export(settings, args.format, runs)
         else:
             data = export(

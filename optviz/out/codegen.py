@@ -24,7 +24,7 @@ import textwrap
 from dataclasses import dataclass
 
 from ..engine.optimizers import get_optimizer, resolve_hyperparameters
-from ..race.settings import RaceSettings
+from ..race.settings import RaceSettings, surface_of
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def _code_of(settings: RaceSettings, torch: bool = False) -> SurfaceCode:
     """The race's surface in script form: a built-in's NumPy body from its registry entry,
     a typed formula's printed from its exact SymPy expression; f for torch (``torch``) is
     printed from the formula either way."""
-    surf = settings.surface_obj
+    surf = surface_of(settings)
     if surf.is_custom:
         return _custom_code(surf)
     return SurfaceCode(f"f(x, y) = {surf.formula}", surf.numpy_code, _torch_f(surf.formula) if torch else "")
@@ -115,7 +115,7 @@ def _custom_code(surface) -> SurfaceCode:
 
 
 def _header(settings: RaceSettings, optimizer_id: str, library: str, filename: str) -> tuple[str, dict]:
-    surf = settings.surface_obj
+    surf = surface_of(settings)
     opt = get_optimizer(optimizer_id)
     values = resolve_hyperparameters(opt, settings.params_of(opt.id))
     h = {p.name: (bool(v) if p.is_bool else float(v)) for p, v in zip(opt.hyperparameters, values, strict=True)}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..engine.optimizers import OPTIMIZERS
 from ..engine.presets import view_tolerance
 from ..engine.simulate import Trajectory, simulate
-from .settings import RaceSettings
+from .settings import RaceSettings, surface_of
 
 
 def run_race(settings: RaceSettings) -> tuple[list[Trajectory], dict[str, str]]:
@@ -24,13 +24,13 @@ def run_race(settings: RaceSettings) -> tuple[list[Trajectory], dict[str, str]]:
         try:
             runs.append(
                 simulate(
-                    settings.surface_obj,
+                    surface_of(settings),
                     oid,
                     settings.start_point,
                     settings.step_count,
                     noise=settings.noise,
                     seed=settings.seed,
-                    tol=view_tolerance(settings.surface_obj),
+                    tol=view_tolerance(surface_of(settings)),
                     **settings.params_of(oid),
                 )
             )
@@ -43,7 +43,7 @@ def race_title(settings: RaceSettings, runs: list[Trajectory]) -> str:
     """The map's title: surface, how many optimizers, steps, and the noise if any."""
     noise = f", noise {settings.noise:g} (seed {settings.seed})" if settings.noise else ""
     count = f"{len(runs)} optimizer{'s' if len(runs) != 1 else ''}"
-    return f"{settings.surface_obj.name}: {count}, {settings.step_count} steps{noise}"
+    return f"{surface_of(settings).name}: {count}, {settings.step_count} steps{noise}"
 
 
 def settings_caption(settings: RaceSettings, runs: list[Trajectory]) -> str:

@@ -1,34 +1,44 @@
-"""A race's settings, and their round trip through a page URL's query string.
+"""A race's settings, named once each in :data:`SETTINGS`, and their round trip through a link.
 
-:class:`RaceSettings` is everything that decides what the Playground draws. ``to_query``
-writes it as short, readable query parameters (``surface=rosenbrock&optimizers=sgd,adam&
-adam.lr=0.1&start=-1.5,2.5``); ``from_query`` reads them back, validating each one against
-the registries. A tampered or stale link never raises: each value that cannot be used is
-replaced by its default and named in the notices the page shows.
+Each row of :data:`SETTINGS` says, for one field of :class:`RaceSettings`: its URL key (the
+same key names it in a JSON export), its command-line option, how its text is read and
+written, and how the Playground shows it. ``to_query`` and ``from_query``, the command line
+(optviz.out.cli) and the Playground's sidebar (ui/controls.py) all iterate over the table,
+so a new setting is one new row.
+
+A tampered or stale link never raises: each value that cannot be used is replaced by its
+default and named in the notices the page shows.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Any
 
-from ..engine.optimizers import DEFAULT_OPTIMIZERS, OPTIMIZERS, get_optimizer, resolve_hyperparameters
-from ..engine.presets import surface_defaults
+from ..engine.optimizers import DEFAULT_OPTIMIZERS, OPTIMIZERS, resolve_hyperparameters
+from ..engine.presets import decay_stops, nice_log_grid, surface_defaults
 from ..engine.surfaces import MAX_BOUND, MIN_SPAN, SURFACES, Surface, check_bounds, get_surface
 
 CUSTOM = "custom"
 DEFAULT_CUSTOM_BOUNDS = ((-5.0, 5.0), (-5.0, 5.0))
+EXAMPLE_FORMULA = "x^2 + 10*sin(y)"
 
 PLAYGROUND_MAX_STEPS = 5000
 MAX_NOISE = 1e4
+MAX_SEED = 2**31 - 1
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
 DEFAULT_CAMERA = (-60.0, 30.0)
+LR_RANGE = OPTIMIZERS["sgd"].hyperparameter("lr").slider_range
+NOISE_OPTIONS = (0.0, *nice_log_grid(1e-3, MAX_NOISE, (1.0, 2.0, 5.0)))
 
 
 @dataclass(frozen=True)
 class RaceSettings:
-    """What the Playground shows. Hyperparameters hold every chosen optimizer's full set."""
+    """What the Playground shows. Hyperparameters hold every chosen optimizer's full set once
+    :func:`complete`; ``start`` and ``steps`` are then explicit too."""
 
     surface: str = "quadratic"  # a registry id, or "custom" with ``formula`` and ``bounds``
     formula: str | None = None
@@ -48,29 +58,63 @@ class RaceSettings:
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     @property
-    def surface_obj(self) -> Surface:
-        """The surface itself: a registry entry, or the compiled custom formula (cached)."""
-        if self.surface == CUSTOM:
-            from ..engine.custom import custom_surface  # brings in SymPy: only when a formula is used
-
-            return custom_surface(self.formula or "", self.bounds or DEFAULT_CUSTOM_BOUNDS)
-        return get_surface(self.surface)
-
-    @property
     def start_point(self) -> tuple[float, float]:
-        return self.start if self.start is not None else self.surface_obj.start
+        """The start of complete settings (see :func:`complete`)."""
+        if self.start is None:
+            raise ValueError("these settings name no start: complete(settings) first")
+        return self.start
 
     @property
     def step_count(self) -> int:
-        return self.steps if self.steps is not None else self.surface_obj.steps
+        """The steps of complete settings (see :func:`complete`)."""
+        if self.steps is None:
+            raise ValueError("these settings name no steps: complete(settings) first")
+        return self.steps
 
     def params_of(self, optimizer: str) -> dict[str, float | bool]:
-        """The hyperparameters this race uses for ``optimizer`` (shared lr applied)."""
-        params = dict(surface_defaults(self.surface_obj)[optimizer])
-        params.update(dict(self.hyperparameters).get(optimizer, ()))
+        """The hyperparameters this complete race uses for ``optimizer`` (shared lr applied)."""
+        params = dict(dict(self.hyperparameters).get(optimizer, ()))
+        if set(params) != set(OPTIMIZERS[optimizer].names):
+            raise ValueError(f"these settings do not hold every {optimizer} hyperparameter: complete(settings) first")
         if self.shared_lr is not None:
             params["lr"] = self.shared_lr
         return params
+
+
+def surface_of(settings: RaceSettings) -> Surface:
+    """The race's surface: a registry entry, or its typed formula parsed, compiled and
+    searched for minima (SymPy, LLVM and a batch of runs: cached per formula and view).
+
+    Raises:
+        FormulaError: (a ValueError) the formula cannot be used, and why.
+    """
+    if settings.surface == CUSTOM:
+        return _typed_surface(settings.formula or "", settings.bounds or DEFAULT_CUSTOM_BOUNDS)
+    return get_surface(settings.surface)
+
+
+@lru_cache(maxsize=128)
+def _typed_surface(formula: str, bounds) -> Surface:
+    from ..engine.custom import custom_surface  # brings in SymPy: only when a formula is used
+
+    return custom_surface(formula, bounds)
+
+
+def complete(settings: RaceSettings) -> RaceSettings:
+    """The same race with everything explicit: the start, the steps, and every chosen
+    optimizer's full hyperparameters (shared lr not folded in). Two complete settings that
+    draw the same race are equal.
+
+    The defaults come from the surface: its start, its steps and each optimizer's suggested
+    learning rate (a search of runs; cached per surface and optimizer).
+    """
+    surface = surface_of(settings)
+    chosen = dict(settings.hyperparameters)
+    defaults = surface_defaults(surface)
+    params = {oid: {**defaults[oid], **dict(chosen.get(oid, ()))} for oid in settings.optimizers}
+    start = settings.start if settings.start is not None else surface.start
+    steps = settings.steps if settings.steps is not None else surface.steps
+    return with_params(replace(settings, start=start, steps=steps), params)
 
 
 def with_params(settings: RaceSettings, params: Mapping[str, Mapping[str, float | bool]]) -> RaceSettings:
@@ -79,175 +123,320 @@ def with_params(settings: RaceSettings, params: Mapping[str, Mapping[str, float 
     return replace(settings, hyperparameters=frozen)
 
 
-def _number(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError
-    return value
+# --- The table -------------------------------------------------------------------------------
 
 
-def _fmt(value: float | bool) -> str:
+class Refused(ValueError):
+    """A setting's text cannot be used; the message says what was expected."""
+
+
+@dataclass(frozen=True)
+class Partly:
+    """A setting read in part (a list with unknown names): the value to use, and a notice."""
+
+    value: Any
+    notice: str
+
+
+@dataclass(frozen=True)
+class Widget:
+    """How the Playground shows a setting (ui/controls.py draws each ``kind``).
+
+    ``keys`` are the session-state keys of its widgets; ``options`` the values a slider
+    stops at; ``shown_if``/``enabled_if`` read the values of the settings above it.
+    """
+
+    kind: str
+    label: str
+    keys: tuple[str, ...]
+    options: tuple = ()
+    low: float = 0.0
+    high: float = 0.0
+    help: str = ""  # the widget's tooltip, where it says more than the label
+    format: str = "{:g}"  # how a slider shows its stops
+    shown_if: Callable[[dict], bool] | None = None
+    enabled_if: Callable[[dict], bool] | None = None
+    place: str = "sidebar"  # or "main": drawn by the page beside the map
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting, named once: its field, URL key, command-line option, reading and writing, widget.
+
+    ``read(text, so_far)`` turns a link's text into the value (``so_far``: the values of the
+    rows above), raising :class:`Refused` with what it expected, or returning :class:`Partly`.
+    ``write(settings)`` gives the URL text, or None where the link leaves it out (a default).
+    ``applies_if(so_far)`` says whether the key is read at all (a formula only for "custom").
+    """
+
+    name: str
+    key: str
+    flag: str | None
+    metavar: str
+    help: str
+    read: Callable[[str, dict], Any]
+    write: Callable[[RaceSettings], str | dict[str, str] | None]  # a dict: several keys (hyperparameters)
+    widget: Widget
+    applies_if: Callable[[dict], bool] | None = None
+
+
+def text_of(value: float | bool) -> str:
     """The shortest text that reads back as exactly this value."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return repr(float(value))
 
 
-def to_query(settings: RaceSettings) -> dict[str, str]:
-    """Query parameters for ``settings``: the surface, the field, start and every changed value.
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError
+    return value
 
-    Each chosen optimizer's lr is always written (so a link does not depend on the suggested
-    rates staying the same); other hyperparameters only where they differ from the default.
-    """
-    defaults = surface_defaults(settings.surface_obj)
-    query = {"surface": settings.surface}
-    if settings.surface == CUSTOM:
-        (x_lo, x_hi), (y_lo, y_hi) = settings.bounds or DEFAULT_CUSTOM_BOUNDS
-        query["f"] = settings.formula or ""
-        query["bounds"] = ",".join(_fmt(v) for v in (x_lo, x_hi, y_lo, y_hi))
-    query["optimizers"] = ",".join(settings.optimizers)
-    x, y = settings.start_point
-    query["start"] = f"{_fmt(x)},{_fmt(y)}"
-    query["steps"] = str(settings.step_count)
-    if settings.noise:
-        query["noise"] = _fmt(settings.noise)
-        query["seed"] = str(settings.seed)
-    if settings.shared_lr is not None:
-        query["lr"] = _fmt(settings.shared_lr)
-    if settings.speed != 1.0:
-        query["speed"] = _fmt(settings.speed)
-    if settings.view_3d:
-        query["view"] = "3d"
-        if settings.camera != DEFAULT_CAMERA:
-            query["camera"] = f"{_fmt(settings.camera[0])},{_fmt(settings.camera[1])}"
-    if not settings.equal_axes:
-        query["axes"] = "free"
-    if settings.focus in settings.optimizers:
-        query["focus"] = settings.focus
+
+def _numbers(text: str, count: int) -> tuple[float, ...]:
+    values = tuple(_finite(part) for part in text.split(","))
+    if len(values) != count:
+        raise ValueError
+    return values
+
+
+def _checked(convert: Callable[[str], Any], expected: str, ok: Callable[[Any], bool] = lambda v: True):
+    """A reader that converts the text, checks the value, and otherwise refuses with ``expected``."""
+
+    def read(text: str, so_far: dict) -> Any:
+        try:
+            value = convert(text)
+        except (ValueError, TypeError, KeyError, OverflowError):
+            raise Refused(expected) from None
+        if not ok(value):
+            raise Refused(expected)
+        return value
+
+    return read
+
+
+def _read_surface(text: str, so_far: dict) -> str:
+    if text in SURFACES or text == CUSTOM:
+        return text
+    raise Refused("not a known surface")
+
+
+def _read_bounds(text: str, so_far: dict):
+    try:
+        x_lo, x_hi, y_lo, y_hi = _numbers(text, 4)
+        return check_bounds(((x_lo, x_hi), (y_lo, y_hi)))
+    except ValueError:
+        raise Refused(f"expected x_min,x_max,y_min,y_max with min < max, within ±{MAX_BOUND:g} "
+                      f"and at least {MIN_SPAN:g} apart") from None
+
+
+def _read_optimizers(text: str, so_far: dict):
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in OPTIMIZERS]
+    known = tuple(dict.fromkeys(n for n in names if n in OPTIMIZERS))
+    if unknown:
+        return Partly(known or DEFAULT_OPTIMIZERS, f"Ignored unknown optimizer(s) {', '.join(map(repr, unknown))}.")
+    if not known:
+        return Partly(DEFAULT_OPTIMIZERS, "Ignored an empty optimizer list.")
+    return known
+
+
+def _read_focus(text: str, so_far: dict) -> str:
+    if text in so_far.get("optimizers", DEFAULT_OPTIMIZERS):
+        return text
+    raise Refused("not one of the racing optimizers")
+
+
+def parse_value(spec, text: str) -> float | bool | None:
+    """A hyperparameter value from its URL text, or None if it is not valid for ``spec``."""
+    if spec.is_bool:
+        return {"true": True, "1": True, "false": False, "0": False}.get(text.strip().lower())
+    try:
+        value = _finite(text)
+    except ValueError:
+        return None
+    lo, hi = spec.slider_range  # the Playground offers the slider's range, a part of the valid one
+    return value if spec.contains(value) and lo <= value <= hi else None
+
+
+def _write_hyperparameters(settings: RaceSettings) -> dict[str, str]:
+    """Each chosen optimizer's lr always (a link must not depend on the suggested rates staying
+    the same), its other hyperparameters where they differ from the registry's defaults."""
     chosen = dict(settings.hyperparameters)
+    query = {}
     for oid in settings.optimizers:
+        defaults = OPTIMIZERS[oid].defaults
         for name, value in dict(chosen.get(oid, ())).items():
-            if name == "lr" or value != defaults[oid][name]:
-                query[f"{oid}.{name}"] = _fmt(value)
+            if name == "lr" or value != defaults[name]:
+                query[f"{oid}.{name}"] = text_of(value)
+    return query
+
+
+def _is_custom(so_far: dict) -> bool:
+    return so_far.get("surface") == CUSTOM
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "surface", "surface", "--surface", "ID", f"the surface: {', '.join(SURFACES)}, or custom",
+        _read_surface, lambda s: s.surface,
+        Widget("surface", "Surface", ("surface",), options=(*SURFACES, CUSTOM)),
+    ),
+    Setting(
+        "formula", "f", "--formula", "EXPR", "with --surface custom: f(x, y) as typed, e.g. 'x^2 + 10*sin(y)'",
+        lambda text, so_far: text, lambda s: (s.formula or "") if s.surface == CUSTOM else None,
+        Widget("formula", "f(x, y) =", ("formula",), shown_if=_is_custom),
+        applies_if=_is_custom,
+    ),
+    Setting(
+        "bounds", "bounds", "--bounds", "XMIN,XMAX,YMIN,YMAX", "with --surface custom: the view (default: -5,5,-5,5)",
+        _read_bounds,
+        lambda s: ",".join(text_of(v) for v in sum(s.bounds or DEFAULT_CUSTOM_BOUNDS, ())) if s.surface == CUSTOM else None,
+        Widget("bounds", "View", ("x_min", "x_max", "y_min", "y_max"), shown_if=_is_custom),
+        applies_if=_is_custom,
+    ),
+    Setting(
+        "optimizers", "optimizers", "--optimizers", "ID,ID,...",
+        f"comma-separated optimizers to race: {', '.join(OPTIMIZERS)} (default: {','.join(DEFAULT_OPTIMIZERS)})",
+        _read_optimizers, lambda s: ",".join(s.optimizers),
+        Widget("optimizers", "Optimizers", ("optimizers",), options=tuple(OPTIMIZERS),
+               help="Race any of them; each keeps its colour on every chart."),
+    ),
+    Setting(
+        "shared_lr", "lr", "--lr", "LR", "one learning rate for every optimizer (default: each its own suggested rate)",
+        _checked(_finite, f"expected a learning rate from {LR_RANGE[0]:g} to {LR_RANGE[1]:g}",
+                 lambda v: LR_RANGE[0] <= v <= LR_RANGE[1]),
+        lambda s: None if s.shared_lr is None else text_of(s.shared_lr),
+        Widget("optional_log", "Shared learning rate", ("shared_lr_on", "shared_lr"), low=LR_RANGE[0],
+               high=LR_RANGE[1], help="One lr for every optimizer."),
+    ),
+    Setting(
+        "hyperparameters", "<optimizer>.<name>", "--set", "OPT.NAME=VALUE",
+        "a hyperparameter by torch.optim's name, e.g. --set rmsprop.lr=0.01 --set adam.amsgrad=true "
+        "(repeatable; the optimizer must be racing)",
+        lambda text, so_far: None, _write_hyperparameters,  # many keys: read by from_query itself
+        Widget("hyperparameters", "", ()),
+    ),
+    Setting(
+        "start", "start", "--start", "X,Y", "the starting point (default: the surface's suggested start)",
+        _checked(lambda text: _numbers(text, 2), "expected two finite numbers, like start=-1.5,2"),
+        lambda s: f"{text_of(s.start_point[0])},{text_of(s.start_point[1])}",
+        Widget("point", "Start", ("start_x", "start_y")),
+    ),
+    Setting(
+        "steps", "steps", "--steps", "N", f"number of steps, 1 to {PLAYGROUND_MAX_STEPS} (default: the surface's)",
+        _checked(int, f"expected a whole number from 1 to {PLAYGROUND_MAX_STEPS}",
+                 lambda v: 1 <= v <= PLAYGROUND_MAX_STEPS),
+        lambda s: str(s.step_count),
+        Widget("int_slider", "Steps", ("steps",), low=1, high=PLAYGROUND_MAX_STEPS),
+    ),
+    Setting(
+        "noise", "noise", "--noise", "STD", "std of Gaussian noise added to each gradient component (default: 0)",
+        _checked(_finite, f"expected a number from 0 to {MAX_NOISE:g}", lambda v: 0 <= v <= MAX_NOISE),
+        lambda s: text_of(s.noise) if s.noise else None,
+        Widget("choice_slider", "Gradient noise (std)", ("noise",), options=NOISE_OPTIONS,
+               help="Gaussian noise added to every gradient component, as a mini-batch would."),
+    ),
+    Setting(
+        "seed", "seed", "--seed", "N", f"noise seed, 0 to {MAX_SEED} (default: 0)",
+        _checked(int, f"expected a whole number from 0 to {MAX_SEED}", lambda v: 0 <= v <= MAX_SEED),
+        lambda s: str(s.seed) if s.noise else None,
+        Widget("int", "Noise seed", ("seed",), low=0, high=MAX_SEED, enabled_if=lambda v: v.get("noise", 0) > 0),
+    ),
+    Setting(
+        "speed", "speed", "--speed", "X", "animation speed for GIF, MP4 and HTML: 0.25, 0.5, 1, 2 or 4 (default: 1)",
+        _checked(_finite, f"expected one of {', '.join(f'{v:g}' for v in SPEEDS)}", lambda v: v in SPEEDS),
+        lambda s: text_of(s.speed) if s.speed != 1.0 else None,
+        Widget("choice_slider", "Animation speed", ("speed",), options=SPEEDS, format="{:g}x"),
+    ),
+    Setting(
+        "view_3d", "view", None, "2d|3d", "the race in 3D",
+        _checked(lambda text: {"2d": False, "3d": True}[text], "expected 2d or 3d"),
+        lambda s: "3d" if s.view_3d else None,
+        Widget("toggle", "3D view", ("view_3d",)),
+    ),
+    Setting(
+        "camera", "camera", None, "AZIMUTH,ELEVATION", "the 3D view's camera, in degrees",
+        _checked(lambda text: _numbers(text, 2),
+                 "expected azimuth,elevation in degrees, from -180 to 180 and -90 to 90",
+                 lambda v: -180 <= v[0] <= 180 and -90 <= v[1] <= 90),
+        lambda s: f"{text_of(s.camera[0])},{text_of(s.camera[1])}" if s.view_3d and s.camera != DEFAULT_CAMERA else None,
+        Widget("angles", "Camera", ("camera_az", "camera_el"), help="Or turn the view with the mouse.",
+               shown_if=lambda v: v.get("view_3d", False)),
+    ),
+    Setting(
+        "equal_axes", "axes", "--axes", "equal|free", "equal (default): both axes on one scale; free: stretched",
+        _checked(lambda text: {"equal": True, "free": False}[text], "expected equal or free"),
+        lambda s: None if s.equal_axes else "free",
+        Widget("toggle", "Same scale on both axes", ("equal_axes",),
+               help="On: a circle looks round and each step meets the contours at its true angle. "
+                    "Off: the map fills the chart, stretching one axis."),
+    ),
+    Setting(
+        "focus", "focus", "--focus", "ID", "an optimizer drawn in full, the others faded",
+        _read_focus, lambda s: s.focus if s.focus in s.optimizers else None,
+        Widget("key", "Colour key: click one to single it out", ("focus",), place="main"),
+    ),
+)
+"""Every setting of a race, in the sidebar's order (each row's reading may use the rows above)."""
+
+SETTING = {row.name: row for row in SETTINGS}
+
+def to_query(settings: RaceSettings) -> dict[str, str]:
+    """Query parameters for complete ``settings``: every row that is not at its default (the
+    surface, optimizers, start, steps and each lr always)."""
+    query: dict[str, str] = {}
+    for row in SETTINGS:
+        written = row.write(settings)
+        if isinstance(written, dict):
+            query.update(written)
+        elif written is not None:
+            query[row.key] = written
     return query
 
 
 def from_query(query: Mapping[str, str | list[str]]) -> RaceSettings:
-    """Settings from query parameters; anything unusable falls back to its default, with a notice."""
+    """Complete settings from query parameters; anything unusable falls back to its default,
+    with a notice. A typed formula is compiled here (see :func:`surface_of`)."""
     notices: list[str] = []
     q = {k: (v[-1] if isinstance(v, list) else v) for k, v in query.items()}
+    so_far: dict[str, Any] = {}
+    for row in SETTINGS:
+        if row.key not in q or (row.applies_if is not None and not row.applies_if(so_far)):
+            continue
+        try:
+            value = row.read(q[row.key], so_far)
+        except Refused as why:
+            notices.append(f"Ignored {row.key}={q[row.key]!r}: {why}.")
+            continue
+        if isinstance(value, Partly):
+            notices.append(value.notice)
+            value = value.value
+        if value is not None:
+            so_far[row.name] = value
+    if so_far.get("surface") == CUSTOM:
+        so_far.setdefault("bounds", DEFAULT_CUSTOM_BOUNDS)
+        so_far.setdefault("formula", "")
+        try:
+            surface_of(RaceSettings(surface=CUSTOM, formula=so_far["formula"], bounds=so_far["bounds"]))
+        except ValueError as err:  # FormulaError: why the formula cannot be used
+            notices.append(f"Ignored the formula f={so_far['formula']!r}: {err}.")
+            for name in ("surface", "formula", "bounds"):
+                so_far.pop(name)
+    known = {row.key for row in SETTINGS}
+    params = _read_hyperparameters({k: v for k, v in q.items() if k not in known}, notices)
+    return replace(complete(with_params(RaceSettings(**so_far), params)), notices=tuple(notices))
+
+
+def _read_hyperparameters(q: dict[str, str], notices: list[str]) -> dict[str, dict[str, float | bool]]:
+    """The ``<optimizer>.<name>`` keys of a link, each checked against the registry."""
 
     def ignore(key: str, why: str) -> None:
         notices.append(f"Ignored {key}={q[key]!r}: {why}.")
 
-    settings = RaceSettings()
-    if "surface" in q:
-        if q["surface"] in SURFACES:
-            settings = RaceSettings(surface=q["surface"])
-        elif q["surface"] == CUSTOM:
-            settings = _custom_from_query(q, notices)
-        else:
-            ignore("surface", "not a known surface")
-
-    optimizers = DEFAULT_OPTIMIZERS
-    if "optimizers" in q:
-        names = [n.strip() for n in q["optimizers"].split(",") if n.strip()]
-        unknown = [n for n in names if n not in OPTIMIZERS]
-        known = tuple(dict.fromkeys(n for n in names if n in OPTIMIZERS))
-        if unknown:
-            notices.append(f"Ignored unknown optimizer(s) {', '.join(map(repr, unknown))}.")
-        if known:
-            optimizers = known
-        elif not unknown:
-            notices.append("Ignored an empty optimizer list.")
-    settings = replace(settings, optimizers=optimizers)
-
-    if "start" in q:
-        try:
-            x, y = (_number(part) for part in q["start"].split(","))
-            settings = replace(settings, start=(x, y))
-        except ValueError:
-            ignore("start", "expected two finite numbers, like start=-1.5,2")
-
-    if "steps" in q:
-        try:
-            steps = int(q["steps"])
-            if not 1 <= steps <= PLAYGROUND_MAX_STEPS:
-                raise ValueError
-            settings = replace(settings, steps=steps)
-        except ValueError:
-            ignore("steps", f"expected a whole number from 1 to {PLAYGROUND_MAX_STEPS}")
-
-    if "noise" in q:
-        try:
-            noise = _number(q["noise"])
-            if not 0 <= noise <= MAX_NOISE:
-                raise ValueError
-            settings = replace(settings, noise=noise)
-        except ValueError:
-            ignore("noise", f"expected a number from 0 to {MAX_NOISE:g}")
-
-    if "seed" in q:
-        try:
-            seed = int(q["seed"])
-            if not 0 <= seed < 2**31:
-                raise ValueError
-            settings = replace(settings, seed=seed)
-        except ValueError:
-            ignore("seed", "expected a whole number from 0 to 2147483647")
-
-    if "lr" in q:
-        lr_spec = get_optimizer("sgd").hyperparameter("lr")
-        try:
-            lr = _number(q["lr"])
-            if not lr_spec.slider_range[0] <= lr <= lr_spec.slider_range[1]:
-                raise ValueError
-            settings = replace(settings, shared_lr=lr)
-        except ValueError:
-            ignore("lr", f"expected a learning rate from {lr_spec.slider_range[0]:g} to {lr_spec.slider_range[1]:g}")
-
-    if "speed" in q:
-        try:
-            speed = _number(q["speed"])
-            if speed not in SPEEDS:
-                raise ValueError
-            settings = replace(settings, speed=speed)
-        except ValueError:
-            ignore("speed", f"expected one of {', '.join(f'{s:g}' for s in SPEEDS)}")
-
-    if "view" in q:
-        if q["view"] in ("2d", "3d"):
-            settings = replace(settings, view_3d=q["view"] == "3d")
-        else:
-            ignore("view", "expected 2d or 3d")
-
-    if "camera" in q:
-        try:
-            azimuth, elevation = (_number(part) for part in q["camera"].split(","))
-            if not (-180 <= azimuth <= 180 and -90 <= elevation <= 90):
-                raise ValueError
-            settings = replace(settings, camera=(azimuth, elevation))
-        except ValueError:
-            ignore("camera", "expected azimuth,elevation in degrees, from -180 to 180 and -90 to 90")
-
-    if "axes" in q:
-        if q["axes"] in ("equal", "free"):
-            settings = replace(settings, equal_axes=q["axes"] == "equal")
-        else:
-            ignore("axes", "expected equal or free")
-
-    if "focus" in q:
-        if q["focus"] in settings.optimizers:
-            settings = replace(settings, focus=q["focus"])
-        else:
-            ignore("focus", "not one of the racing optimizers")
-
     params: dict[str, dict[str, float | bool]] = {}
-    known_keys = {"surface", "f", "bounds", "optimizers", "start", "steps", "noise", "seed", "lr", "speed", "view",
-                  "camera", "axes", "focus"}
     for key in q:
-        if key in known_keys:
-            continue
         oid, _, name = key.partition(".")
         if oid not in OPTIMIZERS or not name:
             ignore(key, "not a setting optviz knows")
@@ -269,49 +458,14 @@ def from_query(query: Mapping[str, str | list[str]]) -> RaceSettings:
         except ValueError as err:
             notices.append(f"Ignored the {OPTIMIZERS[oid].name} settings: {err}.")
             params[oid] = {k: v for k, v in chosen.items() if k == "lr"}
-    return replace(complete(with_params(settings, params)), notices=tuple(notices))
+    return params
 
 
-def complete(settings: RaceSettings) -> RaceSettings:
-    """The same race with everything explicit: the start, the steps, and every chosen
-    optimizer's full hyperparameters (shared lr not folded in). Two complete settings that
-    draw the same race are equal."""
-    chosen = dict(settings.hyperparameters)
-    defaults = surface_defaults(settings.surface_obj)
-    params = {oid: {**defaults[oid], **dict(chosen.get(oid, ()))} for oid in settings.optimizers}
-    return with_params(replace(settings, start=settings.start_point, steps=settings.step_count), params)
-
-
-def _custom_from_query(q: dict, notices: list[str]) -> RaceSettings:
-    """The custom surface a link names, or the default surface with a notice saying why not."""
-    bounds = DEFAULT_CUSTOM_BOUNDS
-    if "bounds" in q:
-        try:
-            x_lo, x_hi, y_lo, y_hi = (_number(part) for part in q["bounds"].split(","))
-            bounds = check_bounds(((x_lo, x_hi), (y_lo, y_hi)))
-        except ValueError:
-            notices.append(
-                f"Ignored bounds={q['bounds']!r}: expected x_min,x_max,y_min,y_max with min < max, "
-                f"within ±{MAX_BOUND:g} and at least {MIN_SPAN:g} apart."
-            )
-    formula = q.get("f", "")
-    candidate = RaceSettings(surface=CUSTOM, formula=formula, bounds=bounds)
-    try:
-        _ = candidate.surface_obj  # parses and compiles; raises FormulaError (a ValueError) with the reason
-    except ValueError as err:
-        notices.append(f"Ignored the formula f={formula!r}: {err}.")
-        return RaceSettings()
-    return candidate
-
-
-def parse_value(spec, text: str) -> float | bool | None:
-    """A hyperparameter value from its URL text, or None if it is not valid for ``spec``."""
-    if spec.is_bool:
-        lowered = text.strip().lower()
-        return {"true": True, "1": True, "false": False, "0": False}.get(lowered)
-    try:
-        value = _number(text)
-    except ValueError:
-        return None
-    lo, hi = spec.slider_range  # the Playground offers the slider's range, a part of the valid one
-    return value if spec.contains(value) and lo <= value <= hi else None
+def slider_stops(spec) -> list[float]:
+    """Where a hyperparameter's slider stops: round log steps (lr, eps), decay stops, or none."""
+    low, high = spec.slider_range
+    if spec.scale == "log":
+        return nice_log_grid(low, high)
+    if spec.scale == "decay":
+        return [v for v in decay_stops(high) if spec.contains(v) and v >= low]
+    return []

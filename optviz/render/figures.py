@@ -22,7 +22,7 @@ from ..engine.optimizers import OPTIMIZERS
 from ..engine.simulate import Trajectory, surface_grid
 from ..engine.surfaces import Surface, get_surface
 from ..race.run import frame_ms
-from ..race.settings import RaceSettings
+from ..race.settings import RaceSettings, surface_of
 from .polyline import drawn_points
 from .raster import CONTOUR_STOPS, colour_levels, colour_scale, contour_bands, png_data_uri
 
@@ -824,7 +824,7 @@ def race_map(settings: RaceSettings, runs: Sequence[Trajectory], **kwargs) -> Ra
     """The animated race map the Playground shows for ``settings`` (keyword arguments go to
     :func:`optviz.render.figures.race_figure`; untitled unless given a ``title``)."""
     return race_figure(
-        settings.surface_obj,
+        surface_of(settings),
         runs,
         start=settings.start_point,
         frame_ms=frame_ms(settings),
@@ -838,7 +838,7 @@ def race_3d(settings: RaceSettings, runs: Sequence[Trajectory], **kwargs) -> Rac
     """The race over the surface in 3D, seen from the settings' camera (keyword arguments go
     to :func:`optviz.render.figures.surface_3d_figure`, such as a ``view`` turned with the mouse)."""
     return surface_3d_figure(
-        settings.surface_obj,
+        surface_of(settings),
         runs,
         camera=settings.camera,
         start=settings.start_point,
