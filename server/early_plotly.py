@@ -1,18 +1,14 @@
 """Have the browser evaluate Streamlit's plotly.js early (``serve.py`` uses this middleware).
 
-Streamlit's front end imports its chart component, which bundles plotly.js (4.7 MB), only
-once the first chart's message has arrived. Evaluating it takes the browser's main thread
-about 0.7 s, and on a first visit that came last, after the script had run on the server.
+Streamlit's front end imports its chart component, which bundles plotly.js, only once the
+first chart's message has arrived. Evaluating it holds the browser's main thread for most of
+a second, and on a first visit that came last, after the script had run on the server.
 This ASGI middleware adds two things to the page's HTML, next to Streamlit's entry script:
 a ``modulepreload`` of that chunk, so it is fetched at once, and a few lines that import it
 right after the page has sent its first websocket message (its request for a script run).
-The evaluation then overlaps the script's run on the server. Importing it as soon as the
-page's modules were in held up the websocket itself by those 0.7 s. When the chart arrives,
-its own import finds the module evaluated (one URL, one module instance).
-
-Interleaved first views of the Playground with the numba cache warm (5 each, medians, same
-machine and hour): no middleware 4.12 s, the chunk as a module script 3.44 s, this 3.24 s.
-``benchmarks/bench_playground.py`` measures the shipped state.
+The evaluation then overlaps the script's run on the server (importing it any earlier holds
+up the websocket itself). When the chart arrives, its own import finds the module evaluated
+(one URL, one module instance). The README's Playground section has the measurements.
 
 Nothing else in the response changes, and the page's ``WebSocket.prototype.send`` is the
 browser's own again after that first message. If the installed Streamlit has no such chunk,

@@ -1,12 +1,9 @@
 """Whether a starting server needs to warm optviz up, answered without importing it.
 
-``serve.py`` used to import optviz and load its compiled kernels in a thread as soon as the
-server started. With the kernels already in numba's cache that work is about 0.6 s of Python,
-and it ran while the first visitor's browser was fetching Streamlit's front end from the same
-process: every one of those requests waited for the GIL. A page that loads the kernels itself
-does it while the browser evaluates plotly.js, where nobody waits for it. Interleaved first
-views, 6 each, medians: warming at start 3.89 s, the page doing it 2.82 s. A separate process
-importing optviz at start instead, even niced, cost 0.3 to 0.45 s of that gain (two cores).
+Loading optviz's cached kernels at server start runs while the first visitor's browser
+fetches Streamlit's front end from the same process, and every one of those requests waits
+for the GIL; a page that loads them itself does it while the browser evaluates plotly.js,
+where nobody waits (the README's Playground section has the measurements).
 
 So the server's warm-up thread, once its work is done and the batch kernel is compiled,
 records here what numba's cache was built from: a hash of optviz's sources, where numba and

@@ -26,11 +26,10 @@ def warm_up(parallel: bool = False) -> subprocess.Popen | None:
     (server/warm_start.py); a page that arrives meanwhile waits here for that call to finish.
 
     With ``parallel``, kernels missing from numba's on-disk cache (or stale there) are compiled
-    in helper processes, which this thread waits for without holding the GIL: the simulation
-    (5 to 10 s, by machine) and the contour grid (2 to 4 s) side by side; then, whoever warmed
-    the process up, the batch kernel (10 to 25 s) that typed formulas and sweeps need later.
-    Compiled in this thread, numba held the GIL for the whole simulation compile, and the
-    server's own threads (the first visitor's session and page) crawled.
+    in helper processes, which this thread waits for without holding the GIL (compiled here,
+    numba would hold it throughout, and the first visitor's page would crawl): the simulation
+    and the contour grid side by side; then, whoever warmed the process up, the batch kernel
+    that typed formulas and sweeps need later.
 
     Returns:
         The batch kernel's helper process, still compiling, for the caller to wait for; None

@@ -69,7 +69,6 @@ _HELPER_WATCH = (
 )
 """A compile helper's first lines: it ends itself once the process that started it is gone.
 
-Without this, a server stopped (or restarted) while a helper compiled left the helper
-running to its end, up to 25 s of a core on a slow machine, and a second server started
-meanwhile found no cache entry yet and started another. numba's compile calls into LLVM through ctypes, which
-lets the watching thread run."""
+Otherwise a server stopped (or restarted) mid-compile leaves its helper compiling to the
+end, and a second server started meanwhile, finding no cache entry yet, starts another.
+numba's compile calls into LLVM through ctypes, which lets the watching thread run."""

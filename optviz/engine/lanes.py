@@ -4,8 +4,8 @@
 then their y coordinates, side by side in one array. The lane loops
 (:func:`optviz.engine.surfaces.evaluate_lanes`, :func:`optviz.engine.optimizers.update_lanes`) read this
 constant, so LLVM sees a fixed trip count and fixed offsets and turns each loop into SIMD
-code. 32 runs (64 coordinates, sixteen AVX2 registers of four) measured best here: 16 runs gave
-182 M steps/s, 32 gave 221 M and 64 no more (benchmarks/bench_core.py, RMSProp on Rosenbrock).
+code. 32 runs (64 coordinates, sixteen AVX2 registers of four) is the width that measured
+fastest (README, core engine).
 """
 
 LANES = 32

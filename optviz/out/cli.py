@@ -45,34 +45,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.25 <= value <= 8.0:
-        raise argparse.ArgumentTypeError(f"{text!r} is out of range: expected a number from 0.25 to 8")
-    return value
+def _ranged(kind: type, low: float, high: float, what: str):
+    """An argparse type: ``kind`` of the text, from ``low`` to ``high``, else a message naming it."""
+
+    def convert(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {what}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} is out of range: expected {low:g} to {high:g}")
+        return value
+
+    return convert
 
 
-def _pixels(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of pixels") from None
-    if not 200 <= value <= 4000:
-        raise argparse.ArgumentTypeError(f"{text!r} is out of range: expected 200 to 4000 pixels")
-    return value
-
-
-def _frames(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 2 <= value <= 1000:
-        raise argparse.ArgumentTypeError(f"{text!r} is out of range: expected 2 to 1000 frames")
-    return value
+_positive_float = _ranged(float, 0.25, 8.0, "number")
+_pixels = _ranged(int, 200, 4000, "whole number of pixels")
+_frames = _ranged(int, 2, 1000, "whole number of frames")
 
 
 def _race_options(parser: argparse.ArgumentParser) -> None:

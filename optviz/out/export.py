@@ -271,28 +271,15 @@ def to_pdf(fig: go.Figure) -> bytes:
 # --- Animations (no browser) -----------------------------------------------------------------
 
 
-def to_gif(
-    settings: RaceSettings,
-    runs: Sequence[Trajectory],
-    *,
-    width: int = DEFAULT_SIZE[0],
-    height: int = DEFAULT_SIZE[1],
-    max_frames: int = MAX_FRAMES,
-) -> bytes:
-    """The race's animation as a looping GIF (numpy and Pillow only; see :mod:`optviz.out.animation`)."""
-    return gif_bytes(render_frames(settings, runs, width=width, height=height, max_frames=max_frames))
+def to_gif(settings: RaceSettings, runs: Sequence[Trajectory], **size) -> bytes:
+    """The race's animation as a looping GIF (numpy and Pillow only; see :mod:`optviz.out.animation`).
+    ``size``: ``width`` and ``height`` in pixels, ``max_frames``, as :func:`render_frames` takes them."""
+    return gif_bytes(render_frames(settings, runs, **size))
 
 
-def to_mp4(
-    settings: RaceSettings,
-    runs: Sequence[Trajectory],
-    *,
-    width: int = DEFAULT_SIZE[0],
-    height: int = DEFAULT_SIZE[1],
-    max_frames: int = MAX_FRAMES,
-) -> bytes:
-    """The race's animation as an H.264 MP4 (yuv420p; odd sizes round down to even)."""
-    return mp4_bytes(render_frames(settings, runs, width=width, height=height, max_frames=max_frames))
+def to_mp4(settings: RaceSettings, runs: Sequence[Trajectory], **size) -> bytes:
+    """The race's animation as an H.264 MP4 (yuv420p; odd sizes round down to even); ``size`` as for GIF."""
+    return mp4_bytes(render_frames(settings, runs, **size))
 
 
 # --- Interactive HTML -----------------------------------------------------------------------

@@ -36,11 +36,9 @@ ROUND = 6  # decimals kept in the figure JSON
 MAP_HEIGHT = 620  # pixels: the race map, its 3D view and the placeholder that holds its place
 LOG_FLOOR = 1e-16  # log charts show anything below as this: float64 cannot tell it from 0 here
 
-# Every figure carries its own look: the Playground draws its charts with theme=None.
-# Streamlit's chart theme is applied twice in the browser (once as a chart mounts, once more
-# right after, which bolds the title a second time), so every chart was drawn twice per
-# rerun; without it a slider change reaches the screen about 0.3 s sooner. These are the
-# theme's fonts and colours (Streamlit's light theme), set once here; exports get them too.
+# Every figure carries its own look, so the Playground draws its charts with theme=None
+# (Streamlit's chart theme makes the browser draw each chart twice). These are that theme's
+# fonts and colours (Streamlit's light theme); exports get them too.
 FONT = '"Source Sans", "Source Sans Pro", sans-serif'
 TEXT_COLOR = "#31333F"
 GRID_COLOR = "#e6eaf1"
@@ -430,10 +428,9 @@ class PlainFigure(go.Figure):
     """A go.Figure that, built with ``plain=True``, is serialised from the plain dicts it was
     built from.
 
-    plotly validates every property as a figure is built (about 70 ms for a chart of seven
-    lines) and deep-copies the figure again in ``to_dict``, which Streamlit, ``to_json``,
-    ``write_html`` and kaleido all call: together more than a slider's rerun budget. A plain
-    figure does neither. ``tests/test_figures.py`` validates every figure this module builds
+    plotly validates every property as a figure is built and deep-copies the figure again in
+    ``to_dict``, which Streamlit, ``to_json``, ``write_html`` and kaleido all call: more than a
+    slider's rerun budget. A plain figure does neither. ``tests/test_figures.py`` validates every figure this module builds
     in full instead (``go.Figure(fig.to_dict())`` raises on any invalid property).
 
     A plain figure is read-only: ``data`` and ``layout`` are read from a validated copy made
@@ -500,8 +497,8 @@ def _copy_structure(value):
 class RaceFigure(PlainFigure):
     """A figure whose animation frames stay plain dicts, even in a validated copy.
 
-    Building sixty validated frames of a dozen traces costs plotly about 0.2 s. The frames come
-    from one generator that ``tests/test_figures.py`` validates in full, so they are attached
+    Validating sixty frames of a dozen traces would cost more than the rest of a rerun. The
+    frames come from one generator that ``tests/test_figures.py`` validates in full, so they are attached
     as they are: ``to_dict`` adds them back.
     """
 
@@ -803,7 +800,7 @@ def reached_header(surface: Surface, tolerance: float) -> str:
 def summary_markdown(rows: Sequence[dict]) -> str:
     """``rows`` (from :func:`summary_rows`) as a Markdown table: numbers to 4 significant
     digits, ``|`` escaped. The Playground shows this rather than an interactive data grid,
-    which pulled 1.3 MB of JavaScript into the browser, and pandas into the server, for seven rows."""
+    whose JavaScript (and pandas on the server) is a heavy price for seven rows."""
     if not rows:
         return ""
 
