@@ -335,15 +335,15 @@ def radam(H, S, i, x, g, t):
 
 @njit(cache=True, error_model="numpy")
 def init_state(index: int, H: np.ndarray, S: np.ndarray, i: int) -> None:
-    """Set column i of the state to torch's initial values (zeros but for these)."""
-    for row in range(S.shape[0]):  # not S[:, i] = 0.0: see simulate._integrate on slice assignment
-        S[row, i] = 0.0
-    if index == 3:  # adagrad: the running sum starts at initial_accumulator_value
-        S[0, i] = H[2, i]
-    elif index == 6:  # rprop: every step size starts at lr
-        S[1, i] = H[0, i]
-    elif index == 10:  # nadam: the product of momentum coefficients starts at 1
-        S[2, i] = 1.0
+    """Set column i of the state to torch's initial values: each optimizer's ``initial_state``
+    in the registry (a constant, or a hyperparameter's value), as tabled in _INITIAL_SOURCE
+    and _INITIAL_VALUE. A loop, not S[:, i] = ...: see simulate._integrate on slice assignment."""
+    for row in range(S.shape[0]):
+        source = _INITIAL_SOURCE[index, row]
+        if source >= 0:
+            S[row, i] = H[source, i]
+        else:
+            S[row, i] = _INITIAL_VALUE[index, row]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
