@@ -81,7 +81,7 @@ def _race_options(parser: argparse.ArgumentParser) -> None:
             race.add_argument(row.flag, metavar=row.metavar, action="append", default=[], dest="assignments",
                               help=row.help)
         else:
-            race.add_argument(row.flag, metavar=row.metavar, help=row.help)
+            race.add_argument(row.flag, metavar=row.metavar, dest=row.name, help=row.help)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -185,10 +185,10 @@ def settings_from_args(args: argparse.Namespace) -> RaceSettings:
             raise UsageError(f"--config {args.config}: {notices[0].removeprefix('Ignored ').rstrip('.')}")
         query.update(stored)
         origin.update({key: f"--config {args.config}" for key in stored})
-    for key, option in OPTION_OF.items():
-        value = getattr(args, option.removeprefix("--"))
+    for row in SETTINGS:
+        value = getattr(args, row.name, None) if row.key in OPTION_OF else None
         if value is not None:
-            query[key], origin[key] = value, option
+            query[row.key], origin[row.key] = value, row.flag
     for row in SETTINGS:  # an option the link would quietly pass over (a formula without --surface custom)
         if row.applies_if is not None and origin.get(row.key) == row.flag and not row.applies_if(query):
             raise UsageError(f"{row.flag} needs --surface custom")
