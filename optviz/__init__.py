@@ -13,6 +13,7 @@ import os
 os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
 
 from .engine.optimizers import OPTIMIZERS, Hyperparameter, Optimizer, get_optimizer, resolve_hyperparameters
+from .engine.replay import Replay, replay, replay_trace
 from .engine.simulate import MAX_STEPS, BatchResult, Trajectory, simulate, simulate_batch, surface_grid
 from .engine.surfaces import SURFACES, Minimum, Surface, get_surface
 
@@ -34,11 +35,14 @@ __all__ = [
     "Hyperparameter",
     "Minimum",
     "Optimizer",
+    "Replay",
     "Surface",
     "Trajectory",
     "custom_surface",
     "get_optimizer",
     "get_surface",
+    "replay",
+    "replay_trace",
     "resolve_hyperparameters",
     "simulate",
     "simulate_batch",
