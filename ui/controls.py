@@ -29,7 +29,7 @@ from optviz.race.settings import (
     with_params,
 )
 from optviz.render.figures import COLORS
-from ui.store import keep, literal, put, remember, stored
+from ui.store import STORE, keep, literal, put, remember, stored
 
 LR_HELP = OPTIMIZERS["sgd"].hyperparameter("lr").help
 
@@ -48,7 +48,7 @@ class Kind:
     """How one kind of setting is drawn (``draw(row, sidebar, values above) -> value``) and
     spread over its widget keys (``spread(value) -> values``; the inverse reads the store)."""
 
-    draw: Callable[[Setting, Any, dict], Any]
+    draw: Callable[..., Any]  # (row, container, values above, store) -> value
     spread: Callable[[Setting, Any], tuple]
     gather: Callable[[Setting, tuple], Any]
 
@@ -67,13 +67,13 @@ def with_value(options, key: str) -> list:
     return list(options) if value in options else sorted({*options, value})
 
 
-def _draw_surface(row: Setting, sb, values: dict) -> str:
+def _draw_surface(row: Setting, sb, values: dict, store: str = STORE) -> str:
     return sb.selectbox(row.widget.label, list(row.widget.options), key=row.widget.keys[0],
                         on_change=on_surface_change, kwargs={"new_surface": True},
                         format_func=lambda sid: SURFACES[sid].name if sid in SURFACES else "Custom formula...")
 
 
-def _draw_formula(row: Setting, sb, values: dict) -> str:
+def _draw_formula(row: Setting, sb, values: dict, store: str = STORE) -> str:
     # Imported here: optviz.engine.formula brings in SymPy, 0.3 s of a first page's server
     # time, for a box shown only once "custom formula" is chosen.
     from optviz.engine.formula import ALLOWED_TEXT, MAX_LENGTH
@@ -82,11 +82,11 @@ def _draw_formula(row: Setting, sb, values: dict) -> str:
                          help=f"Ordinary math: {ALLOWED_TEXT}. `^` works as power. Example: {EXAMPLE_FORMULA}")
 
 
-def _draw_bounds(row: Setting, sb, values: dict):
+def _draw_bounds(row: Setting, sb, values: dict, store: str = STORE):
     cx, cy = sb.columns(2)
     numbers = {}
     for col, key, label in zip((cx, cy, cx, cy), row.widget.keys, ("x min", "x max", "y min", "y max"), strict=True):
-        keep(key)
+        keep(key, store)
         numbers[key] = col.number_input(label, key=key, step=0.5, format="%.3g", on_change=on_surface_change)
     return _gather_bounds(row, tuple(numbers[k] for k in row.widget.keys))
 
@@ -96,7 +96,7 @@ def _gather_bounds(row: Setting, values: tuple):
     return (x_lo, x_hi), (y_lo, y_hi)
 
 
-def _draw_optimizers(row: Setting, sb, values: dict) -> tuple[str, ...]:
+def _draw_optimizers(row: Setting, sb, values: dict, store: str = STORE) -> tuple[str, ...]:
     chosen = sb.multiselect(row.widget.label, list(row.widget.options), key=row.widget.keys[0],
                             format_func=lambda oid: OPTIMIZERS[oid].name, help=row.widget.help)
     if not chosen:
@@ -104,13 +104,13 @@ def _draw_optimizers(row: Setting, sb, values: dict) -> tuple[str, ...]:
     return tuple(chosen)
 
 
-def _draw_optional_log(row: Setting, sb, values: dict) -> float | None:
+def _draw_optional_log(row: Setting, sb, values: dict, store: str = STORE) -> float | None:
     on_key, value_key = row.widget.keys
     on = sb.toggle(row.widget.label, key=on_key, help=row.widget.help)
-    remember(on_key, on)
+    remember(on_key, on, store)
     if not on:
         return None
-    keep(value_key)
+    keep(value_key, store)
     return sb.select_slider("Learning rate for all (`lr`)", options=with_value(nice_log_grid(row.widget.low,
                             row.widget.high), value_key), key=value_key, format_func=lambda v: f"{v:g}", help=LR_HELP)
 
@@ -123,12 +123,12 @@ def _gather_optional(row: Setting, values: tuple) -> float | None:
     return float(values[1]) if values[0] else None
 
 
-def _draw_point(row: Setting, sb, values: dict) -> tuple[float, float]:
+def _draw_point(row: Setting, sb, values: dict, store: str = STORE) -> tuple[float, float]:
     sb.subheader(row.widget.label)
     cx, cy = sb.columns(2)
     point = []
     for col, key in zip((cx, cy), row.widget.keys, strict=True):
-        keep(key)
+        keep(key, store)
         point.append(float(col.number_input(key[-1], key=key, step=0.1, format="%.4f")))
     sb.caption("Or click anywhere on the map.")
     try:
@@ -141,37 +141,37 @@ def _draw_point(row: Setting, sb, values: dict) -> tuple[float, float]:
     return point[0], point[1]
 
 
-def _draw_int_slider(row: Setting, sb, values: dict) -> int:
+def _draw_int_slider(row: Setting, sb, values: dict, store: str = STORE) -> int:
     return int(sb.slider(row.widget.label, int(row.widget.low), int(row.widget.high), key=row.widget.keys[0]))
 
 
-def _draw_choice_slider(row: Setting, sb, values: dict) -> float:
+def _draw_choice_slider(row: Setting, sb, values: dict, store: str = STORE) -> float:
     key = row.widget.keys[0]
     return float(sb.select_slider(row.widget.label, with_value(row.widget.options, key), key=key,
                                   format_func=row.widget.format.format, help=row.widget.help or None))
 
 
-def _draw_int(row: Setting, sb, values: dict) -> int:
+def _draw_int(row: Setting, sb, values: dict, store: str = STORE) -> int:
     enabled = row.widget.enabled_if(values) if row.widget.enabled_if else True
     return int(sb.number_input(row.widget.label, int(row.widget.low), int(row.widget.high), key=row.widget.keys[0],
                                step=1, disabled=not enabled))
 
 
-def _draw_toggle(row: Setting, sb, values: dict) -> bool:
+def _draw_toggle(row: Setting, sb, values: dict, store: str = STORE) -> bool:
     return bool(sb.toggle(row.widget.label, key=row.widget.keys[0], help=row.widget.help or None))
 
 
-def _draw_angles(row: Setting, sb, values: dict) -> tuple[float, float]:
+def _draw_angles(row: Setting, sb, values: dict, store: str = STORE) -> tuple[float, float]:
     ca, ce = sb.columns(2)
     az_key, el_key = row.widget.keys
-    keep(az_key)
-    keep(el_key)
+    keep(az_key, store)
+    keep(el_key, store)
     azimuth = ca.slider("Azimuth", -180.0, 180.0, key=az_key, step=1.0, help=row.widget.help)
     elevation = ce.slider("Elevation", -90.0, 90.0, key=el_key, step=1.0)
     return float(azimuth), float(elevation)
 
 
-def _draw_hyperparameters(row: Setting, sb, values: dict) -> dict[str, dict[str, float | bool]]:
+def _draw_hyperparameters(row: Setting, sb, values: dict, store: str = STORE) -> dict[str, dict[str, float | bool]]:
     """One expander per racing optimizer, drawn only while open: a closed one takes its values
     from the store (seven expanders of sliders and equations were most of the browser's work)."""
     params = {}
@@ -233,7 +233,7 @@ KINDS: dict[str, Kind] = {
     "int": Kind(_draw_int, _one, lambda row, v: int(v[0])),
     "toggle": Kind(_draw_toggle, _one, lambda row, v: bool(v[0])),
     "angles": Kind(_draw_angles, lambda row, a: (float(a[0]), float(a[1])), lambda row, v: (float(v[0]), float(v[1]))),
-    "key": Kind(lambda row, sb, values: stored(row.widget.keys[0]), _one, _first),
+    "key": Kind(lambda row, sb, values, store=STORE: stored(row.widget.keys[0], store), _one, _first),
     "hyperparameters": Kind(_draw_hyperparameters, lambda row, v: (), lambda row, v: None),
 }
 
@@ -299,28 +299,44 @@ def _checked_surface(sb, values: dict) -> RaceSettings:
     return chosen
 
 
-def sidebar() -> RaceSettings:
-    """Draw every sidebar row of the settings table, in order, and return the complete race."""
-    sb = st.sidebar
+def draw_rows(rows, container, store: str = STORE, after=None) -> dict[str, Any]:
+    """Draw each row's widget in ``container`` (rows placed there and shown), in order; a row
+    not drawn takes its value from the store, or (a widget the page draws elsewhere) from its
+    widget's state. ``after(row, values)`` runs after each row. Returns the values by name."""
     values: dict[str, Any] = {}
-    for row in SETTINGS:
+    for row in rows:
         widget = row.widget
         if widget.place == "sidebar" and (widget.shown_if is None or widget.shown_if(values)):
             for key in widget.keys:
-                keep(key)
-            value = KINDS[widget.kind].draw(row, sb, values)
+                keep(key, store)
+            value = KINDS[widget.kind].draw(row, container, values, store)
             for key in widget.keys:
                 if key in st.session_state:
-                    remember(key, st.session_state[key])
+                    remember(key, st.session_state[key], store)
         elif widget.keys:  # hidden (its value waits in the store) or drawn by the page (read its widget)
-            read = (lambda k: st.session_state.get(k, stored(k))) if widget.place == "main" else stored
-            value = KINDS[widget.kind].gather(row, tuple(read(k) for k in widget.keys))
+            if widget.place == "main":
+                parts = tuple(st.session_state.get(k, stored(k, store)) for k in widget.keys)
+            else:
+                parts = tuple(stored(k, store) for k in widget.keys)
+            value = KINDS[widget.kind].gather(row, parts)
         else:
             value = None
         values[row.name] = value
+        if after is not None:
+            after(row, values)
+    return values
+
+
+def sidebar() -> RaceSettings:
+    """Draw every sidebar row of the settings table, in order, and return the complete race."""
+    sb = st.sidebar
+
+    def settle_surface(row: Setting, values: dict) -> None:
         if row.name == "bounds":  # the last of the surface's rows: settle which surface races
             chosen = _checked_surface(sb, values)
             values.update(surface=chosen.surface, formula=chosen.formula, bounds=chosen.bounds, _surface=chosen)
+
+    values = draw_rows(SETTINGS, sb, after=settle_surface)
     params = values.pop("hyperparameters")
     values.pop("_surface")
     if values["focus"] not in values["optimizers"]:

@@ -12,38 +12,39 @@ from typing import Any
 
 import streamlit as st
 
-STORE = "_values"  # widget key -> value, for every setting, shown or not
+STORE = "_values"  # the Playground's store: widget key -> value, for every setting, shown or not
+# Another page keeps its own store (its name passed as ``store``), and its widget keys apart.
 
 
-def loaded() -> bool:
+def loaded(store: str = STORE) -> bool:
     """Whether this session's store is filled (false on a first visit)."""
-    return STORE in st.session_state
+    return store in st.session_state
 
 
-def load(values: dict[str, Any]) -> None:
+def load(values: dict[str, Any], store: str = STORE) -> None:
     """Fill the store and the widget keys (before any widget is drawn in this run)."""
-    st.session_state[STORE] = dict(values)
+    st.session_state[store] = dict(values)
     for key, value in values.items():
         st.session_state[key] = value
 
 
-def keep(key: str) -> None:
+def keep(key: str, store: str = STORE) -> None:
     """Give a widget its stored value if Streamlit dropped its state while it was hidden."""
     if key not in st.session_state:
-        st.session_state[key] = st.session_state[STORE][key]
+        st.session_state[key] = st.session_state[store][key]
 
 
-def remember(key: str, value: Any) -> None:
-    st.session_state[STORE][key] = value
+def remember(key: str, value: Any, store: str = STORE) -> None:
+    st.session_state[store][key] = value
 
 
-def stored(key: str) -> Any:
-    return st.session_state[STORE][key]
+def stored(key: str, store: str = STORE) -> Any:
+    return st.session_state[store][key]
 
 
-def put(key: str, value: Any) -> None:
+def put(key: str, value: Any, store: str = STORE) -> None:
     """Set a widget's value from code (a click on the map, a new surface's start): store and widget."""
-    remember(key, value)
+    remember(key, value, store)
     st.session_state[key] = value
 
 

@@ -12,15 +12,26 @@ default and named in the notices the page shows.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any
 
 from ..engine.optimizers import DEFAULT_OPTIMIZERS, OPTIMIZERS, resolve_hyperparameters
 from ..engine.presets import decay_stops, nice_log_grid, surface_defaults
 from ..engine.surfaces import MAX_BOUND, MIN_SPAN, SURFACES, Surface, check_bounds, get_surface
+from .table import (
+    Partly,
+    Refused,
+    Setting,
+    Widget,
+    checked,
+    finite,
+    last_values,
+    numbers,
+    read_rows,
+    text_of,
+    write_rows,
+)
 
 CUSTOM = "custom"
 DEFAULT_CUSTOM_BOUNDS = ((-5.0, 5.0), (-5.0, 5.0))
@@ -126,96 +137,6 @@ def with_params(settings: RaceSettings, params: Mapping[str, Mapping[str, float 
 # --- The table -------------------------------------------------------------------------------
 
 
-class Refused(ValueError):
-    """A setting's text cannot be used; the message says what was expected."""
-
-
-@dataclass(frozen=True)
-class Partly:
-    """A setting read in part (a list with unknown names): the value to use, and a notice."""
-
-    value: Any
-    notice: str
-
-
-@dataclass(frozen=True)
-class Widget:
-    """How the Playground shows a setting (ui/controls.py draws each ``kind``).
-
-    ``keys`` are the session-state keys of its widgets; ``options`` the values a slider
-    stops at; ``shown_if``/``enabled_if`` read the values of the settings above it.
-    """
-
-    kind: str
-    label: str
-    keys: tuple[str, ...]
-    options: tuple = ()
-    low: float = 0.0
-    high: float = 0.0
-    help: str = ""  # the widget's tooltip, where it says more than the label
-    format: str = "{:g}"  # how a slider shows its stops
-    shown_if: Callable[[dict], bool] | None = None
-    enabled_if: Callable[[dict], bool] | None = None
-    place: str = "sidebar"  # or "main": drawn by the page beside the map
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One setting, named once: its field, URL key, command-line option, reading and writing, widget.
-
-    ``read(text, so_far)`` turns a link's text into the value (``so_far``: the values of the
-    rows above), raising :class:`Refused` with what it expected, or returning :class:`Partly`.
-    ``write(settings)`` gives the URL text, or None where the link leaves it out (a default).
-    ``applies_if(so_far)`` says whether the key is read at all (a formula only for "custom").
-    """
-
-    name: str
-    key: str
-    flag: str | None
-    metavar: str
-    help: str
-    read: Callable[[str, dict], Any]
-    write: Callable[[RaceSettings], str | dict[str, str] | None]  # a dict: several keys (hyperparameters)
-    widget: Widget
-    applies_if: Callable[[dict], bool] | None = None
-
-
-def text_of(value: float | bool) -> str:
-    """The shortest text that reads back as exactly this value."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(float(value))
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError
-    return value
-
-
-def _numbers(text: str, count: int) -> tuple[float, ...]:
-    values = tuple(_finite(part) for part in text.split(","))
-    if len(values) != count:
-        raise ValueError
-    return values
-
-
-def _checked(convert: Callable[[str], Any], expected: str, ok: Callable[[Any], bool] = lambda v: True):
-    """A reader that converts the text, checks the value, and otherwise refuses with ``expected``."""
-
-    def read(text: str, so_far: dict) -> Any:
-        try:
-            value = convert(text)
-        except (ValueError, TypeError, KeyError, OverflowError):
-            raise Refused(expected) from None
-        if not ok(value):
-            raise Refused(expected)
-        return value
-
-    return read
-
-
 def _read_surface(text: str, so_far: dict) -> str:
     if text in SURFACES or text == CUSTOM:
         return text
@@ -224,7 +145,7 @@ def _read_surface(text: str, so_far: dict) -> str:
 
 def _read_bounds(text: str, so_far: dict):
     try:
-        x_lo, x_hi, y_lo, y_hi = _numbers(text, 4)
+        x_lo, x_hi, y_lo, y_hi = numbers(text, 4)
         return check_bounds(((x_lo, x_hi), (y_lo, y_hi)))
     except ValueError:
         raise Refused(f"expected x_min,x_max,y_min,y_max with min < max, within ±{MAX_BOUND:g} "
@@ -253,7 +174,7 @@ def parse_value(spec, text: str) -> float | bool | None:
     if spec.is_bool:
         return {"true": True, "1": True, "false": False, "0": False}.get(text.strip().lower())
     try:
-        value = _finite(text)
+        value = finite(text)
     except ValueError:
         return None
     lo, hi = spec.slider_range  # the Playground offers the slider's range, a part of the valid one
@@ -305,7 +226,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "shared_lr", "lr", "--lr", "LR", "one learning rate for every optimizer (default: each its own suggested rate)",
-        _checked(_finite, f"expected a learning rate from {LR_RANGE[0]:g} to {LR_RANGE[1]:g}",
+        checked(finite, f"expected a learning rate from {LR_RANGE[0]:g} to {LR_RANGE[1]:g}",
                  lambda v: LR_RANGE[0] <= v <= LR_RANGE[1]),
         lambda s: None if s.shared_lr is None else text_of(s.shared_lr),
         Widget("optional_log", "Shared learning rate", ("shared_lr_on", "shared_lr"), low=LR_RANGE[0],
@@ -320,45 +241,45 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "start", "start", "--start", "X,Y", "the starting point (default: the surface's suggested start)",
-        _checked(lambda text: _numbers(text, 2), "expected two finite numbers, like start=-1.5,2"),
+        checked(lambda text: numbers(text, 2), "expected two finite numbers, like start=-1.5,2"),
         lambda s: f"{text_of(s.start_point[0])},{text_of(s.start_point[1])}",
         Widget("point", "Start", ("start_x", "start_y")),
     ),
     Setting(
         "steps", "steps", "--steps", "N", f"number of steps, 1 to {PLAYGROUND_MAX_STEPS} (default: the surface's)",
-        _checked(int, f"expected a whole number from 1 to {PLAYGROUND_MAX_STEPS}",
+        checked(int, f"expected a whole number from 1 to {PLAYGROUND_MAX_STEPS}",
                  lambda v: 1 <= v <= PLAYGROUND_MAX_STEPS),
         lambda s: str(s.step_count),
         Widget("int_slider", "Steps", ("steps",), low=1, high=PLAYGROUND_MAX_STEPS),
     ),
     Setting(
         "noise", "noise", "--noise", "STD", "std of Gaussian noise added to each gradient component (default: 0)",
-        _checked(_finite, f"expected a number from 0 to {MAX_NOISE:g}", lambda v: 0 <= v <= MAX_NOISE),
+        checked(finite, f"expected a number from 0 to {MAX_NOISE:g}", lambda v: 0 <= v <= MAX_NOISE),
         lambda s: text_of(s.noise) if s.noise else None,
         Widget("choice_slider", "Gradient noise (std)", ("noise",), options=NOISE_OPTIONS,
                help="Gaussian noise added to every gradient component, as a mini-batch would."),
     ),
     Setting(
         "seed", "seed", "--seed", "N", f"noise seed, 0 to {MAX_SEED} (default: 0)",
-        _checked(int, f"expected a whole number from 0 to {MAX_SEED}", lambda v: 0 <= v <= MAX_SEED),
+        checked(int, f"expected a whole number from 0 to {MAX_SEED}", lambda v: 0 <= v <= MAX_SEED),
         lambda s: str(s.seed) if s.noise else None,
         Widget("int", "Noise seed", ("seed",), low=0, high=MAX_SEED, enabled_if=lambda v: v.get("noise", 0) > 0),
     ),
     Setting(
         "speed", "speed", "--speed", "X", "animation speed for GIF, MP4 and HTML: 0.25, 0.5, 1, 2 or 4 (default: 1)",
-        _checked(_finite, f"expected one of {', '.join(f'{v:g}' for v in SPEEDS)}", lambda v: v in SPEEDS),
+        checked(finite, f"expected one of {', '.join(f'{v:g}' for v in SPEEDS)}", lambda v: v in SPEEDS),
         lambda s: text_of(s.speed) if s.speed != 1.0 else None,
         Widget("choice_slider", "Animation speed", ("speed",), options=SPEEDS, format="{:g}x"),
     ),
     Setting(
         "view_3d", "view", None, "2d|3d", "the race in 3D",
-        _checked(lambda text: {"2d": False, "3d": True}[text], "expected 2d or 3d"),
+        checked(lambda text: {"2d": False, "3d": True}[text], "expected 2d or 3d"),
         lambda s: "3d" if s.view_3d else None,
         Widget("toggle", "3D view", ("view_3d",)),
     ),
     Setting(
         "camera", "camera", None, "AZIMUTH,ELEVATION", "the 3D view's camera, in degrees",
-        _checked(lambda text: _numbers(text, 2),
+        checked(lambda text: numbers(text, 2),
                  "expected azimuth,elevation in degrees, from -180 to 180 and -90 to 90",
                  lambda v: -180 <= v[0] <= 180 and -90 <= v[1] <= 90),
         lambda s: f"{text_of(s.camera[0])},{text_of(s.camera[1])}" if s.view_3d and s.camera != DEFAULT_CAMERA else None,
@@ -367,7 +288,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "equal_axes", "axes", "--axes", "equal|free", "equal (default): both axes on one scale; free: stretched",
-        _checked(lambda text: {"equal": True, "free": False}[text], "expected equal or free"),
+        checked(lambda text: {"equal": True, "free": False}[text], "expected equal or free"),
         lambda s: None if s.equal_axes else "free",
         Widget("toggle", "Same scale on both axes", ("equal_axes",),
                help="On: a circle looks round and each step meets the contours at its true angle. "
@@ -386,35 +307,15 @@ SETTING = {row.name: row for row in SETTINGS}
 def to_query(settings: RaceSettings) -> dict[str, str]:
     """Query parameters for complete ``settings``: every row that is not at its default (the
     surface, optimizers, start, steps and each lr always)."""
-    query: dict[str, str] = {}
-    for row in SETTINGS:
-        written = row.write(settings)
-        if isinstance(written, dict):
-            query.update(written)
-        elif written is not None:
-            query[row.key] = written
-    return query
+    return write_rows(SETTINGS, settings)
 
 
 def from_query(query: Mapping[str, str | list[str]]) -> RaceSettings:
     """Complete settings from query parameters; anything unusable falls back to its default,
     with a notice. A typed formula is compiled here (see :func:`surface_of`)."""
     notices: list[str] = []
-    q = {k: (v[-1] if isinstance(v, list) else v) for k, v in query.items()}
-    so_far: dict[str, Any] = {}
-    for row in SETTINGS:
-        if row.key not in q or (row.applies_if is not None and not row.applies_if(so_far)):
-            continue
-        try:
-            value = row.read(q[row.key], so_far)
-        except Refused as why:
-            notices.append(f"Ignored {row.key}={q[row.key]!r}: {why}.")
-            continue
-        if isinstance(value, Partly):
-            notices.append(value.notice)
-            value = value.value
-        if value is not None:
-            so_far[row.name] = value
+    q = last_values(query)
+    so_far = read_rows(SETTINGS, q, notices)
     if so_far.get("surface") == CUSTOM:
         so_far.setdefault("bounds", DEFAULT_CUSTOM_BOUNDS)
         so_far.setdefault("formula", "")
