@@ -16,6 +16,7 @@ st.logo(str(ASSETS / "icon.svg"))
 pages = st.navigation(
     [
         st.Page("views/playground.py", title="Playground", icon=":material/sports_score:", default=True),
+        st.Page("views/why_rmsprop.py", title="Why RMSProp", icon=":material/school:", url_path="why-rmsprop"),
         st.Page("views/optimizers.py", title="The optimizers", icon=":material/functions:", url_path="reference"),
     ]
 )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 import threading
 
-from optviz.engine.cache import compile_elsewhere
-from optviz.engine.simulate import _integrate, _integrate_batch, evaluate_grid
+from optviz.engine.cache import LATER_KERNELS, compile_elsewhere
+from optviz.engine.simulate import _integrate, evaluate_grid
 from optviz.out import export  # noqa: F401  (the page imports it; loading it is part of warming up)
 from optviz.race.run import run_race
 from optviz.race.settings import from_query, surface_of
@@ -42,7 +42,8 @@ def warm_up(parallel: bool = False) -> subprocess.Popen | None:
     if not parallel:
         return None
     # Niced: it runs while the first page is still being drawn, and no page waits for it.
-    return compile_elsewhere(_integrate_batch, "optviz.simulate_batch('quadratic', 'sgd', [[0.0, 0.0]], 2)", nice=19)
+    return compile_elsewhere(LATER_KERNELS, "simulate_batch('quadratic', 'sgd', [[0.0, 0.0]], 2); optviz.replay('sgd', [1.0])",
+                             nice=19)
 
 
 def _warm_up_here(parallel: bool) -> None:

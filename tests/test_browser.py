@@ -350,6 +350,7 @@ def test_on_a_phone_nothing_covers_the_controls_and_a_hint_points_to_the_sidebar
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(server + "/?optimizers=sgd,momentum,nesterov,adagrad,adadelta,rmsprop,adam")
     page.wait_for_function(RACE_READY, timeout=120_000)
+    page.get_by_text("are in the sidebar").wait_for(timeout=30_000)
     settled(page, "() => document.querySelector('.js-plotly-plot')._fullLayout.width")
     hint = page.get_by_text("are in the sidebar")
     assert hint.is_visible()
@@ -360,6 +361,7 @@ def test_on_a_phone_nothing_covers_the_controls_and_a_hint_points_to_the_sidebar
     # No legend or title inside the chart to cover one another: the key is above the map.
     race_map = page.locator(".js-plotly-plot").first
     assert race_map.locator(".legend").count() == 0 and race_map.locator(".gtitle").count() == 0
+    page.locator(".st-key-focus button").nth(6).wait_for(timeout=30_000)  # drawn after the early map
     assert page.locator(".st-key-focus button").count() == 7
     assert page.get_by_text("Deploy").count() == 0
     page.close()
@@ -415,4 +417,23 @@ def test_the_3d_view_has_the_markers_and_plays_without_losing_its_camera(server,
         return [gd._fullData.find(t => t.name === 'Adam').x.length, gd._fullLayout.scene.camera.eye]; }""")
     assert during[0] < 121  # the path is growing again
     assert during[1] == pytest.approx(turned, abs=1e-6)  # and the camera did not move
+    page.close()
+
+
+def test_why_rmsprop_the_decay_slider_moves_the_drift_chart(server, browser):
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.goto(server + "/why-rmsprop")
+    page.get_by_text("The mini-batch argument").wait_for(timeout=120_000)
+    marker = """() => { const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g =>
+        g._fullLayout && g._fullLayout.title && (g._fullLayout.title.text || '').startsWith('Drift'));
+        return gd && gd._fullLayout.shapes.length ? gd._fullLayout.shapes[0].x0 : null; }"""
+    before = settled(page, marker)
+    assert before == pytest.approx(0.1)  # 1 - 0.9
+    thumb = page.locator("input[type=range][aria-label=\"RMSProp's decay (alpha)\"]")
+    thumb.focus()
+    thumb.press("ArrowRight")  # 0.9 -> 0.93, the next stop
+    page.wait_for_url("**decay=0.93**", timeout=30_000)
+    after = settled(page, marker)
+    assert after == pytest.approx(0.07)
+    assert page.get_by_text("RMSProp at decay 0.93 moves the weight").count() == 1
     page.close()

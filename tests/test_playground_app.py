@@ -526,3 +526,26 @@ def test_the_reference_page_gives_torchs_defaults_and_why_each_start():
     text = " ".join(m.value for m in at.markdown)
     for surface in optviz.SURFACES.values():
         assert surface.why_start in text
+
+
+def test_looking_inside_draws_state_and_arrows_beneath_the_map():
+    at = run_app({"optimizers": "sgd,rmsprop", "steps": "40"})
+    at.selectbox(key="inside").set_value("rmsprop").run()
+    spec = race_spec(at)
+    assert at.query_params["inside"] == "rmsprop"
+    beneath = [d for d in spec["data"] if d.get("yaxis") in ("y2", "y3") and d.get("name")]
+    assert {d["name"] for d in beneath} >= {"square_avg (x)", "square_avg (y)", "step size (x)", "step size (y)"}
+    run = optviz.simulate("quadratic", "rmsprop", (-5.0, -2.0), 40, lr=suggested_lr("quadratic", "rmsprop"))
+    size = next(d for d in beneath if d["name"] == "step size (y)")
+    np.testing.assert_allclose(decode(size["y"]), run.state["effective_lr"][1:, 1], rtol=1e-12)
+    # The arrows at a middle frame: from RMSProp's point at that step, the step taken and -lr g.
+    frame = spec["frames"][len(spec["frames"]) // 2]
+    step = int(frame["name"])
+    taken, plain = frame["data"][-4], frame["data"][-3]
+    np.testing.assert_allclose(np.column_stack([taken["x"], taken["y"]]), run.path[step:step + 2], atol=1e-6)
+    lr = run.hyperparameters["lr"]
+    g = np.array([0.2 * run.path[step, 0], 4.0 * run.path[step, 1]])  # the bowl's gradient, by hand
+    np.testing.assert_allclose([plain["x"][1], plain["y"][1]], run.path[step] - lr * g, atol=1e-6)
+    # Dropping the optimizer looked at closes the panel instead of failing.
+    at.sidebar.multiselect(key="optimizers").set_value(["sgd"]).run()
+    assert not at.exception and "inside" not in at.query_params

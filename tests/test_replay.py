@@ -35,6 +35,7 @@ def torch_replay(optimizer_id: str, hp: dict, gradients, start: float) -> np.nda
 def torch_values(optimizer_id: str, overrides: dict) -> dict:
     hp = OPTIMIZERS[optimizer_id].defaults | {"lr": 0.01} | overrides
     hp.pop("eps_in_sqrt", None)  # no torch counterpart (the TF/Keras form)
+    hp.pop("initial_square_avg", None)  # nor this (TF1 starts v at 1)
     return hp
 
 

@@ -36,8 +36,9 @@ def cached_kernels(tmp_path, monkeypatch) -> list[str]:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     warm.warm_up()
     optviz.simulate_batch("quadratic", "sgd", [[0.0, 0.0]], 2)
+    optviz.replay("sgd", [1.0])
     files = cache.cached_kernel_index_files()
-    assert len(files) == 3
+    assert len(files) == 4
     return files
 
 

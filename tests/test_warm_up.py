@@ -33,6 +33,7 @@ def test_warm_up_runs_once_and_marks_the_process_warm():
     assert kernels._integrate.signatures  # the simulation kernel is loaded in this process
     assert cache.first_page_cached()
     optviz.simulate_batch("quadratic", "sgd", [[0.0, 0.0]], 2)  # the batch kernel too, as a first custom formula does
+    optviz.replay("sgd", [1.0])  # and replay, as the Why RMSProp page does
     assert warm.warm_up(parallel=True) is None  # already warm, every kernel cached: no helper
 
 
@@ -118,7 +119,7 @@ def test_the_batch_kernel_is_seen_to_even_when_a_page_warmed_the_process_first(m
     asked = []
     monkeypatch.setattr(warm, "compile_elsewhere", lambda kernel, call, nice=0: asked.append(kernel) or "helper")
     assert warm.warm_up(parallel=True) == "helper"
-    assert asked == [kernels._integrate_batch]
+    assert asked == [(kernels._integrate_batch, importlib.import_module("optviz.engine.replay")._replay)]
 
 
 def test_a_stale_cache_entry_is_compiled_elsewhere(tmp_path, monkeypatch):
@@ -143,5 +144,6 @@ def test_a_stale_cache_entry_is_compiled_elsewhere(tmp_path, monkeypatch):
 def test_every_warmed_kernel_is_named_once_all_are_cached():
     warm.warm_up()
     optviz.simulate_batch("quadratic", "sgd", [[0.0, 0.0]], 2)
+    optviz.replay("sgd", [1.0])
     files = cache.cached_kernel_index_files()
-    assert len(files) == 3 and all(Path(f).is_file() and f.endswith(".nbi") for f in files)
+    assert len(files) == 4 and all(Path(f).is_file() and f.endswith(".nbi") for f in files)

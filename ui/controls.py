@@ -221,7 +221,26 @@ def hyperparameter_widget(oid: str, spec, shared_lr: float | None = None):
     return value
 
 
+def _draw_text(row: Setting, sb, values: dict, store: str = STORE) -> str:
+    return sb.text_input(row.widget.label, key=row.widget.keys[0], help=row.widget.help or None)
+
+
+def _draw_segmented(row: Setting, sb, values: dict, store: str = STORE):
+    value = sb.segmented_control(row.widget.label, list(row.widget.options), key=row.widget.keys[0],
+                                 format_func=lambda v: {False: "cyclic", True: "shuffled"}.get(v, str(v)),
+                                 help=row.widget.help or None)
+    return row.widget.options[0] if value is None else value  # clicking the chosen one again unselects it
+
+
+def _draw_select(row: Setting, sb, values: dict, store: str = STORE):
+    return sb.selectbox(row.widget.label, list(row.widget.options), key=row.widget.keys[0],
+                        format_func=lambda v: SURFACES[v].name if v in SURFACES else str(v), help=row.widget.help or None)
+
+
 KINDS: dict[str, Kind] = {
+    "select": Kind(_draw_select, _one, _first),
+    "text": Kind(_draw_text, _one, _first),
+    "segmented": Kind(_draw_segmented, _one, _first),
     "surface": Kind(_draw_surface, _one, _first),
     "formula": Kind(_draw_formula, _one, _first),
     "bounds": Kind(_draw_bounds, lambda row, b: (*b[0], *b[1]), _gather_bounds),
@@ -299,14 +318,20 @@ def _checked_surface(sb, values: dict) -> RaceSettings:
     return chosen
 
 
-def draw_rows(rows, container, store: str = STORE, after=None) -> dict[str, Any]:
-    """Draw each row's widget in ``container`` (rows placed there and shown), in order; a row
-    not drawn takes its value from the store, or (a widget the page draws elsewhere) from its
-    widget's state. ``after(row, values)`` runs after each row. Returns the values by name."""
+def draw_rows(rows, container, store: str = STORE, after=None, place: str = "sidebar",
+              columns: int = 1) -> dict[str, Any]:
+    """Draw each row placed at ``place`` (and shown) in ``container`` (in ``columns`` columns,
+    row by row), in order; a row not drawn takes its value from the store, or (a widget the
+    page draws itself) from its widget's state. ``after(row, values)`` runs after each row.
+    Returns the values by name."""
     values: dict[str, Any] = {}
+    placed = [row for row in rows if row.widget.place == place]
+    cells = container.columns(columns) if columns > 1 and placed else [container]
     for row in rows:
+        if row.widget.place == place:
+            container = cells[placed.index(row) % len(cells)]
         widget = row.widget
-        if widget.place == "sidebar" and (widget.shown_if is None or widget.shown_if(values)):
+        if widget.place == place and (widget.shown_if is None or widget.shown_if(values)):
             for key in widget.keys:
                 keep(key, store)
             value = KINDS[widget.kind].draw(row, container, values, store)
@@ -314,7 +339,7 @@ def draw_rows(rows, container, store: str = STORE, after=None) -> dict[str, Any]
                 if key in st.session_state:
                     remember(key, st.session_state[key], store)
         elif widget.keys:  # hidden (its value waits in the store) or drawn by the page (read its widget)
-            if widget.place == "main":
+            if widget.place != "sidebar":
                 parts = tuple(st.session_state.get(k, stored(k, store)) for k in widget.keys)
             else:
                 parts = tuple(stored(k, store) for k in widget.keys)
@@ -339,8 +364,9 @@ def sidebar() -> RaceSettings:
     values = draw_rows(SETTINGS, sb, after=settle_surface)
     params = values.pop("hyperparameters")
     values.pop("_surface")
-    if values["focus"] not in values["optimizers"]:
-        values["focus"] = None
+    for name in ("focus", "inside"):
+        if values[name] not in values["optimizers"]:
+            values[name] = None
     if values["surface"] != CUSTOM:
         values["formula"] = values["bounds"] = None
     return complete(with_params(RaceSettings(**values), params))

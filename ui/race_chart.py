@@ -46,6 +46,8 @@ def colour_key(slot, settings: RaceSettings, runs: Sequence[Trajectory]) -> None
     where a legend inside the chart had no room). Clicking a pill draws that optimizer alone,
     the others faded; clicking it again brings them back."""
     names = {t.optimizer: label_of(t) for t in runs}
+    if st.session_state.get("focus") not in names:
+        st.session_state["focus"] = None  # it left the race
     slot.html(colour_css(list(names)))
     minima = surface_of(settings).minima
     markers = "○&nbsp;start" + (",&nbsp;★&nbsp;minimum" if len(minima) == 1 else ",&nbsp;★&nbsp;minima" if minima else "")
@@ -53,6 +55,18 @@ def colour_key(slot, settings: RaceSettings, runs: Sequence[Trajectory]) -> None
     slot.pills("Colour key: click one to single it out", list(names), key="focus", format_func=names.get,
                selection_mode="single", label_visibility="collapsed")
     remember("focus", st.session_state.get("focus"))
+
+
+def inside_picker(slot, settings: RaceSettings) -> None:
+    """The optimizer to look inside, beneath the map (none by default)."""
+    if st.session_state.get("inside") not in settings.optimizers:
+        st.session_state["inside"] = None  # it left the race
+    slot.selectbox("Look inside", [None, *settings.optimizers], key="inside", width=320,
+                   format_func=lambda oid: "nobody (choose an optimizer)" if oid is None else OPTIMIZERS[oid].name,
+                   help="Its running averages and step size per coordinate beneath the map, and two arrows on the "
+                        "map from its point at the shown step: the plain gradient step -lr g (dashed) and the step "
+                        "it actually takes (solid).")
+    remember("inside", st.session_state.get("inside"))
 
 
 def colour_css(key_order: Sequence[str]) -> str:

@@ -27,7 +27,7 @@ from server import warm_up as warm
 from ui import camera_keeper
 from ui.controls import sidebar, widget_values
 from ui.exports import exports, restore_from_upload
-from ui.race_chart import PHONE_HINT, apply_map_click, colour_key, race_map_chart
+from ui.race_chart import PHONE_HINT, apply_map_click, colour_key, inside_picker, race_map_chart
 from ui.store import literal, load, loaded
 from ui.timing import timed
 
@@ -85,6 +85,8 @@ def main() -> None:
         header.error(f"{OPTIMIZERS[oid].name} could not run: {literal(message)}")
 
     colour_key(key_slot, settings, runs)
+    if not settings.view_3d:
+        inside_picker(key_slot, settings)
     if settings.view_3d:
         with map_slot.container(gap=None):
             camera_keeper.keep_camera(camera_keeper.on_camera_change)

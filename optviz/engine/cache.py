@@ -12,11 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .replay import _replay
 from .simulate import _integrate, _integrate_batch, evaluate_grid
 
 FIRST_PAGE_KERNELS = (_integrate, evaluate_grid)
 """The kernels a first page needs: the simulation and the contour grid."""
-WARMED_KERNELS = (*FIRST_PAGE_KERNELS, _integrate_batch)
+LATER_KERNELS = (_integrate_batch, _replay)
+"""Kernels no first Playground page needs: the batch (typed formulas, sweeps) and replay (Why RMSProp)."""
+WARMED_KERNELS = (*FIRST_PAGE_KERNELS, *LATER_KERNELS)
 """The kernels :func:`warm_up` loads or compiles: the first page's two, and the batch kernel."""
 
 
@@ -47,10 +50,11 @@ def _cached(kernel) -> bool | None:
 
 
 def compile_elsewhere(kernel, call: str, nice: int = 0) -> subprocess.Popen | None:
-    """Start a process that compiles ``kernel`` into numba's on-disk cache by running
-    ``optviz.<call>`` (at CPU priority ``nice``: 0 as this process, up to 19, lowest); None
-    if the cache already has a fresh entry for it (or numba's internals moved)."""
-    if _cached(kernel) is not False:
+    """Start a process that compiles ``kernel`` (or a tuple of kernels) into numba's on-disk
+    cache by running ``optviz.<call>`` (at CPU priority ``nice``: 0 as this process, up to 19,
+    lowest); None if the cache already has a fresh entry for each (or numba's internals moved)."""
+    kernels = kernel if isinstance(kernel, tuple) else (kernel,)
+    if all(_cached(k) is not False for k in kernels):
         return None
     package_parent = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}

@@ -610,7 +610,7 @@ def _adadelta_numpy(h: dict) -> UpdateCode:
 
 
 def _rmsprop_numpy(h: dict) -> UpdateCode:
-    init = ["square_avg = np.zeros(2)"]
+    init = ["square_avg = np.full(2, initial_square_avg)"]
     step = [*_weight_decay(h)[0], "square_avg = square_avg * alpha + (1.0 - alpha) * g * g"]
     v = "square_avg"
     if h["centered"]:
@@ -731,16 +731,18 @@ def _radam_numpy(h: dict) -> UpdateCode:
 
 
 # RMSProp with eps inside the root (TensorFlow/Keras): torch.optim.RMSprop's step with that one change.
-_RMSPROP_EPS_IN_SQRT = """\
-class RMSpropEpsInSqrt(torch.optim.Optimizer):
-    \"\"\"torch.optim.RMSprop with eps inside the square root, as TensorFlow and Keras put it.
+_RMSPROP_VARIANT = """\
+class RMSpropVariant(torch.optim.Optimizer):
+    \"\"\"torch.optim.RMSprop with the two options torch lacks: eps inside the square root
+    (TensorFlow, Keras, Optax's default) and a running average that starts above 0 (TF1: 1).
 
-    torch.optim.RMSprop divides by sqrt(v) + eps and has no option for sqrt(v + eps), so this
-    is its single-tensor step written out with that one change.
+    torch.optim.RMSprop divides by sqrt(v) + eps and has no option for sqrt(v + eps), nor for
+    v's starting value, so this is its single-tensor step written out with those two options.
     \"\"\"
 
-    def __init__(self, params, lr, alpha, eps, weight_decay, momentum, centered):
-        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered)
+    def __init__(self, params, lr, alpha, eps, momentum, centered, weight_decay, eps_in_sqrt, initial_square_avg):
+        defaults = dict(lr=lr, alpha=alpha, eps=eps, momentum=momentum, centered=centered, weight_decay=weight_decay,
+                        eps_in_sqrt=eps_in_sqrt, initial_square_avg=initial_square_avg)
         super().__init__(params, defaults)
 
     @torch.no_grad()
@@ -749,7 +751,7 @@ class RMSpropEpsInSqrt(torch.optim.Optimizer):
             for q in group["params"]:
                 state = self.state[q]
                 if not state:
-                    state["square_avg"] = torch.zeros_like(q)
+                    state["square_avg"] = torch.full_like(q, group["initial_square_avg"])
                     state["grad_avg"] = torch.zeros_like(q)
                     state["momentum_buffer"] = torch.zeros_like(q)
                 g = q.grad
@@ -760,9 +762,13 @@ class RMSpropEpsInSqrt(torch.optim.Optimizer):
                 if group["centered"]:
                     grad_avg = state["grad_avg"]
                     grad_avg.lerp_(g, 1 - group["alpha"])
-                    avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).add_(group["eps"]).sqrt_()
+                    v = square_avg.addcmul(grad_avg, grad_avg, value=-1)
                 else:
-                    avg = square_avg.add(group["eps"]).sqrt_()
+                    v = square_avg
+                if group["eps_in_sqrt"]:
+                    avg = v.add(group["eps"]).sqrt_()
+                else:
+                    avg = v.sqrt().add_(group["eps"])
                 if group["momentum"] > 0:
                     buf = state["momentum_buffer"]
                     buf.mul_(group["momentum"]).addcdiv_(g, avg)
@@ -772,9 +778,10 @@ class RMSpropEpsInSqrt(torch.optim.Optimizer):
 """
 
 
-def _rmsprop_eps_in_sqrt(h: dict) -> tuple[str, str] | None:
-    """torch.optim.RMSprop has no option for eps inside the root: the class a script carries instead."""
-    return ("RMSpropEpsInSqrt", _RMSPROP_EPS_IN_SQRT) if h["eps_in_sqrt"] else None
+def _rmsprop_variant(h: dict) -> tuple[str, str] | None:
+    """torch.optim.RMSprop has no option for eps inside the root nor for v's starting value:
+    the class a script carries instead where these are asked for."""
+    return ("RMSpropVariant", _RMSPROP_VARIANT) if h["eps_in_sqrt"] or h["initial_square_avg"] else None
 
 
 @dataclass(frozen=True)
@@ -961,7 +968,13 @@ OPTIMIZERS: dict[str, Optimizer] = {
                 WEIGHT_DECAY,
                 Hyperparameter(
                     "eps_in_sqrt", "Epsilon inside the root (TF/Keras)", False, 0.0, 1.0, "bool",
-                    "Off: lr g / (sqrt(v) + eps), as PyTorch. On: lr g / sqrt(v + eps), as TensorFlow and Keras.",
+                    "Off: lr g / (sqrt(v) + eps), as PyTorch. On: lr g / sqrt(v + eps), as TensorFlow, Keras "
+                    "and Optax (its default).",
+                ),
+                Hyperparameter(
+                    "initial_square_avg", "Starting v", 0.0, 0.0, INF, "linear",
+                    "The running average's value before the first step: 0 as PyTorch, Keras and Optax "
+                    "(initial_scale); 1 as TensorFlow 1's RMSPropOptimizer.", ui_high=1.0,
                 ),
             ),
             ("square_avg", "grad_avg", "momentum_buffer", "effective_lr"),
@@ -969,9 +982,10 @@ OPTIMIZERS: dict[str, Optimizer] = {
             "Hinton, Srivastava & Swersky, Neural Networks for Machine Learning, lecture 6e (2012); torch.optim.RMSprop",
             0.1,
             kernel=rmsprop, colour="#d62728",
+            initial_state={"square_avg": "initial_square_avg"},
             in_default_race=True,
             numpy_update=_rmsprop_numpy,
-            torch=TorchCall("RMSprop", dropped=("eps_in_sqrt",), unavailable=_rmsprop_eps_in_sqrt),
+            torch=TorchCall("RMSprop", dropped=("eps_in_sqrt", "initial_square_avg"), unavailable=_rmsprop_variant),
         ),
         Optimizer(
             "rprop", "RProp",

@@ -225,7 +225,7 @@ def pytorch_script(settings: RaceSettings, optimizer_id: str) -> str:
     else:  # no torch.optim counterpart for these values: the script carries the class
         name, source = substitute
         helpers.append(source)
-        call = f"{name}([p], {keywords})"
+        call = f"{name}([p], {', '.join(f'{k}={v!r}' for k, v in h.items())})"  # optviz's names, every one
     noise = ""
     if settings.noise:
         helpers.append(_GAUSSIAN)

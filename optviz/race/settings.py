@@ -66,6 +66,7 @@ class RaceSettings:
     camera: tuple[float, float] = DEFAULT_CAMERA  # 3D view: azimuth and elevation, degrees
     equal_axes: bool = True  # the map draws x and y to one scale
     focus: str | None = None  # an optimizer drawn in full, the others faded
+    inside: str | None = None  # an optimizer whose state and steps are shown beneath the map
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -298,6 +299,13 @@ SETTINGS: tuple[Setting, ...] = (
         "focus", "focus", "--focus", "ID", "an optimizer drawn in full, the others faded",
         _read_focus, lambda s: s.focus if s.focus in s.optimizers else None,
         Widget("key", "Colour key: click one to single it out", ("focus",), place="main"),
+    ),
+    Setting(
+        "inside", "inside", "--inside", "ID", "an optimizer whose state and step sizes are drawn beneath the map",
+        _read_focus, lambda s: s.inside if s.inside in s.optimizers else None,
+        Widget("key", "Look inside", ("inside",), place="main",
+               help="Its running averages and step size per coordinate beneath the map, and two arrows on the "
+                    "map: the plain gradient step (-lr g, dashed) and the step it takes (solid)."),
     ),
 )
 """Every setting of a race, in the sidebar's order (each row's reading may use the rows above)."""

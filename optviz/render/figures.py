@@ -271,6 +271,8 @@ def race_figure(
     legend: bool = True,
     focus: str | None = None,
     frame_budget: int = FRAME_POINT_BUDGET,
+    styles: Sequence[tuple[str, str]] | None = None,
+    inside: str | None = None,
 ) -> go.Figure:
     """The race: contour map, one coloured path per optimizer, animation controls.
 
@@ -282,7 +284,11 @@ def race_figure(
 
     ``equal_axes`` draws both axes to one scale (a square domain looks square): the view
     always shows, and a chart of another shape shows more of the surface around it.
-    ``focus`` (an optimizer id) fades the other paths. ``legend=False`` draws no legend and
+    ``inside`` (a racing optimizer's id) adds its inside beneath the map: its state slots and
+    effective step size per coordinate over steps, with a cursor at the frame's step, and two
+    arrows on the map from its point at that step (see :func:`_inside`).
+    ``focus`` (an optimizer id) fades the other paths. ``styles`` gives each trajectory its
+    own (name, colour), where several runs of one optimizer race (RMSProp's conventions). ``legend=False`` draws no legend and
     a thin colour bar above the map, so the map has the chart's whole width (the Playground
     shows its own key above it). The contour is a background image (see
     :mod:`optviz.render.raster`): plotly.js drops contour traces while it animates. The frames are
@@ -323,22 +329,27 @@ def race_figure(
             hovertemplate="start (%{x:.4g}, %{y:.4g})<extra></extra>",
         ),
     ]
+    looked_at = next((t for t in trajectories if t.optimizer == inside), None)
+    if looked_at is not None:
+        traces += _inside_lines(looked_at)  # static: the charts beneath the map
     first_path = len(traces)
     drawn, shown, drawn_within = _frame_plan(trajectories, DRAW_TOLERANCE * _view_diagonal(surf), max_frames,
                                              frame_budget)
-    for t, keep in zip(trajectories, drawn, strict=True):
-        colour = color_of(t.optimizer)
-        name = OPTIMIZERS[t.optimizer].name
+    own_styles = styles is not None
+    styles = styles or [(OPTIMIZERS[t.optimizer].name, color_of(t.optimizer)) for t in trajectories]
+    for k, (t, keep) in enumerate(zip(trajectories, drawn, strict=True)):
+        name, colour = styles[k]
         diverged = t.diverged_at is not None
         faded = {"opacity": FADED} if focus is not None and t.optimizer != focus else {}
+        label = f"{name}: diverged at step {t.diverged_at}" if diverged else name
         traces.append(dict(
-            type="scatter", x=_r(t.path[keep, 0]), y=_r(t.path[keep, 1]), mode="lines", name=label_of(t),
-            line=dict(color=colour, width=2.5), legendgroup=t.optimizer,
+            type="scatter", x=_r(t.path[keep, 0]), y=_r(t.path[keep, 1]), mode="lines", name=label,
+            line=dict(color=colour, width=2.5), legendgroup=f"{t.optimizer}-{k}" if own_styles else t.optimizer,
             hovertemplate=f"{name}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>", **faded,
         ))
         traces.append(dict(
-            type="scatter", x=_r(t.path[-1:, 0]), y=_r(t.path[-1:, 1]), mode="markers", legendgroup=t.optimizer,
-            showlegend=False, name=f"{name} now",
+            type="scatter", x=_r(t.path[-1:, 0]), y=_r(t.path[-1:, 1]), mode="markers",
+            legendgroup=f"{t.optimizer}-{k}" if own_styles else t.optimizer, showlegend=False, name=f"{name} now",
             marker=dict(
                 symbol="x" if diverged else "circle", size=15 if diverged else 11, color=colour,
                 line=dict(width=2 if diverged else 1, color="black"),
@@ -348,6 +359,12 @@ def race_figure(
         ))
     frames = _path_frames(trajectories, drawn, shown, first_path,
                           coordinates=lambda t, index: (t.path[index, 0], t.path[index, 1]))
+    if looked_at is not None:
+        moving, per_frame = _inside_movers(surf, looked_at, shown)
+        for frame, extra in zip(frames, per_frame, strict=True):
+            frame["data"] += extra
+            frame["traces"] = list(range(len(traces) + len(moving)))
+        traces += [{**m, **per_frame[-1][k]} for k, m in enumerate(moving)]
     top = (MAP_MARGIN_TOP if legend else MAP_MARGIN_TOP_COLOUR_BAR) + (50 if title else 0)
     images = [_surroundings_image(surf, *image_size)] if equal_axes else []
     images.append(dict(source=background, xref="x", yref="y", x=x_lo, y=y_hi, sizex=x_hi - x_lo, sizey=y_hi - y_lo,
@@ -372,12 +389,110 @@ def race_figure(
         layout["yaxis"].update(scaleanchor="x", scaleratio=1)
     if title:
         layout["title"] = dict(text=title, x=0.01, xanchor="left", y=0.99, yanchor="top")
+    if looked_at is not None:
+        _inside_layout(layout, looked_at)
     if len(frames) > 1:
         layout.update(_animation_controls([f["name"] for f in frames], frame_ms))
         layout["margin"]["b"] = MAP_MARGIN_BOTTOM_ANIMATED
     else:
         frames = []
     return RaceFigure(data=traces, layout=styled(layout), raw_frames=frames, plain=True)
+
+
+INSIDE_HEIGHT = 330  # pixels the inside charts add beneath the map
+INSIDE_MAP = (0.45, 1.0)  # the map's share of the plot area's height, with the inside beneath it
+
+
+def _inside_values(t: Trajectory) -> dict[str, np.ndarray]:
+    """The state slots worth plotting (the effective step size apart), each (steps, 2)."""
+    return {name: values for name, values in t.state.items() if name != "effective_lr" and np.any(values[1:] != 0)}
+
+
+def _step_sizes(t: Trajectory) -> np.ndarray:
+    """Each coordinate's effective step size after each step: the kernel's own where it keeps
+    one, lr otherwise (SGD and the momentum methods scale the gradient, or its average, by lr)."""
+    if "effective_lr" in t.state:
+        return t.state["effective_lr"]
+    return np.full((len(t.path), 2), t.hyperparameters["lr"])
+
+
+def _inside_lines(t: Trajectory) -> list[dict]:
+    """The static lines beneath the map: state slots (|value|, log) and effective step sizes."""
+    lines = []
+    steps = np.arange(1, len(t.path))
+    keep = _thin(len(steps), MAX_PATH_POINTS)
+    colour = color_of(t.optimizer)
+    palette = ("#444444", "#8c564b", "#e377c2", "#17becf")
+    for k, (name, values) in enumerate(_inside_values(t).items()):
+        for c, dash in ((0, "solid"), (1, "dot")):
+            lines.append(dict(type="scatter", x=steps[keep].tolist(), y=np.abs(values[1:, c][keep]).tolist(),
+                              mode="lines", name=f"{name} ({'xy'[c]})", xaxis="x2", yaxis="y2", showlegend=False,
+                              line=dict(color=palette[k % len(palette)], width=1.5, dash=dash),
+                              hovertemplate=f"{name}, {'xy'[c]}: %{{y:.3g}} at step %{{x}}<extra></extra>"))
+    sizes = _step_sizes(t)
+    for c, dash in ((0, "solid"), (1, "dot")):
+        lines.append(dict(type="scatter", x=steps[keep].tolist(), y=sizes[1:, c][keep].tolist(), mode="lines",
+                          name=f"step size ({'xy'[c]})", xaxis="x3", yaxis="y3", showlegend=False,
+                          line=dict(color=colour, width=2, dash=dash),
+                          hovertemplate=f"effective step size, {'xy'[c]}: %{{y:.3g}} at step %{{x}}<extra></extra>"))
+    return lines
+
+
+def _inside_movers(surface: Surface, t: Trajectory, shown: np.ndarray) -> tuple[list[dict], list[list[dict]]]:
+    """The traces that move with the frames: from the inspected optimizer's point at the
+    frame's step, the plain gradient step -lr g (the surface's gradient there, without noise)
+    and the step it actually takes next; and a cursor at that step in each chart beneath."""
+    lr = t.hyperparameters["lr"]
+    colour = color_of(t.optimizer)
+    last = len(t.path) - 1
+    state_values = [np.abs(v[1:]) for v in _inside_values(t).values()]
+    state_range = _log_span(np.concatenate([v.ravel() for v in state_values]) if state_values else np.ones(1))
+    size_range = _log_span(_step_sizes(t)[1:].ravel())
+
+    def arrow(name: str, dash: str) -> dict:
+        return dict(type="scatter", mode="lines+markers", name=name, showlegend=True, legendgroup="inside",
+                    line=dict(color=colour if dash == "solid" else "#222222", width=2.5, dash=dash),
+                    marker=dict(symbol=["circle", "arrow"], size=[0, 13], angleref="previous",
+                                color=colour if dash == "solid" else "#222222"), hoverinfo="skip")
+
+    def cursor(axes: str) -> dict:
+        return dict(type="scatter", mode="lines", xaxis=f"x{axes}", yaxis=f"y{axes}", showlegend=False,
+                    line=dict(color="#555555", width=1, dash="dot"), hoverinfo="skip")
+
+    moving = [arrow("step taken", "solid"), arrow("plain gradient step (-lr g)", "dash"), cursor("2"), cursor("3")]
+    per_frame = []
+    for step in shown.tolist():
+        k = min(step, last)
+        x, y = t.path[k]
+        _, gx, gy = surface.value_and_grad(x, y)
+        nx, ny = t.path[min(k + 1, last)]
+        per_frame.append([
+            {"type": "scatter", "x": _raw([x, nx]), "y": _raw([y, ny])},
+            {"type": "scatter", "x": _raw([x, x - lr * gx]), "y": _raw([y, y - lr * gy])},
+            {"type": "scatter", "x": [max(k, 1)] * 2, "y": list(state_range)},
+            {"type": "scatter", "x": [max(k, 1)] * 2, "y": list(size_range)},
+        ])
+    return moving, per_frame
+
+
+def _log_span(values: np.ndarray) -> tuple[float, float]:
+    """Low and high of the positive finite values (for a cursor across a log chart)."""
+    ok = values[np.isfinite(values) & (values > 0)]
+    return (float(ok.min()), float(ok.max())) if ok.size else (1e-3, 1.0)
+
+
+def _inside_layout(layout: dict, t: Trajectory) -> None:
+    """Room beneath the map for the inside charts, side by side, and their axes."""
+    layout["height"] += INSIDE_HEIGHT
+    layout["yaxis"]["domain"] = list(INSIDE_MAP)
+    name = OPTIMIZERS[t.optimizer].name
+    axis = dict(showgrid=True, gridcolor=GRID_COLOR, zeroline=False, automargin=False)
+    layout["xaxis2"] = dict(**axis, domain=[0.0, 0.42], anchor="y2", title=dict(text="step (x solid, y dotted)"))
+    layout["yaxis2"] = dict(**axis, domain=[0.0, INSIDE_MAP[0] - 0.13], anchor="x2", type="log",
+                            exponentformat="power", title=dict(text=f"{name}'s state"))
+    layout["xaxis3"] = dict(**axis, domain=[0.6, 1.0], anchor="y3", title=dict(text="step (x solid, y dotted)"))
+    layout["yaxis3"] = dict(**axis, domain=[0.0, INSIDE_MAP[0] - 0.13], anchor="x3", type="log",
+                            exponentformat="power", title=dict(text="step size"))
 
 
 FADED = 0.18  # opacity of the paths not in focus
@@ -827,6 +942,7 @@ def race_map(settings: RaceSettings, runs: Sequence[Trajectory], **kwargs) -> Ra
         frame_ms=frame_ms(settings),
         equal_axes=settings.equal_axes,
         focus=settings.focus,
+        inside=settings.inside,
         **kwargs,
     )
 

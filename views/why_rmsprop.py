@@ -1,0 +1,133 @@
+"""Why RMSProp: the mini-batch argument made interactive, per-weight step sizes, and the
+conventions libraries follow. Controls -> cached runs of optviz -> charts; settings in the URL."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from optviz.race.table import Refused
+from optviz.race.why import (
+    WHY_SETTINGS,
+    WhySettings,
+    batches_text,
+    bowl_runs,
+    drift_curve,
+    minibatch_weights,
+    read_batches,
+    why_from_query,
+    why_to_query,
+)
+from optviz.render.figures import race_figure
+from optviz.render.lessons import drift_figure, step_size_figure, weight_figure
+from ui.charts import chart_downloads
+from ui.controls import draw_rows
+from ui.conventions import conventions_section
+from ui.store import literal, load, loaded
+
+STORE = "_why_values"
+
+minibatch_weights = st.cache_data(max_entries=64, show_spinner=False)(minibatch_weights)
+drift_curve = st.cache_data(max_entries=64, show_spinner=False)(drift_curve)
+bowl_runs = st.cache_data(max_entries=64, show_spinner=False)(bowl_runs)
+
+
+def widget_values(s: WhySettings) -> dict:
+    return {"why_batches": batches_text(s.batches), "why_cycles": s.cycles, "why_order": s.shuffled,
+            "why_seed": s.seed, "why_decay": s.decay, "why_lr": s.lr, "why_bowl_lr": s.bowl_lr,
+            "why_bowl_steps": s.bowl_steps, "why_conv_surface": s.conv_surface, "why_conv_lr": s.conv_lr,
+            "why_conv_steps": s.conv_steps}
+
+
+def read_controls(container, place: str) -> dict:
+    return draw_rows(WHY_SETTINGS, container, store=STORE, place=place, columns=3)
+
+
+st.title("Why RMSProp")
+if not loaded(STORE):
+    linked = why_from_query(st.query_params.to_dict())
+    st.session_state["_why_notices"] = linked.notices
+    load(widget_values(linked), STORE)
+    st.session_state["_why_batches"] = linked.batches
+if st.session_state.get("_why_notices"):
+    st.warning("Some settings in the link could not be used, so their defaults apply:\n\n- "
+               + "\n- ".join(map(literal, st.session_state["_why_notices"])))
+
+st.markdown(
+    "**Rprop** (Riedmiller & Braun, 1993) gives every weight a step size of its own and moves it by that "
+    "step in the direction opposite the gradient's *sign*, growing the step while the sign holds and "
+    "shrinking it when the sign flips. With full batches that works well. With mini-batches it breaks "
+    "what makes stochastic gradient descent work: small steps that *average* the gradients of successive "
+    "batches. Take a weight whose gradient is +0.1 on nine mini-batches and -0.9 on the tenth. On average "
+    "it is zero, so the weight should stay about where it is; Rprop moves it down nine times and never "
+    "back by as much.\n\n"
+    "**RMSProp** (Hinton, *Neural Networks for Machine Learning*, lecture 6e, 2012) keeps a moving average "
+    "of each weight's squared gradient and divides the gradient by its root: each weight still gets a step "
+    "size of its own, as in Rprop, but a gradient nine times larger now moves the weight nine times as far, "
+    "so the batches' gradients combine as they should."
+)
+st.latex(r"\text{Rprop: } \eta \leftarrow \mathrm{clip}(\eta\,\eta_\pm),\quad w \leftarrow w - \eta\,\mathrm{sign}(g)"
+         r"\qquad \text{RMSProp: } v \leftarrow \alpha v + (1-\alpha)\,g^2,\quad "
+         r"w \leftarrow w - \frac{\mathrm{lr}\,g}{\sqrt{v} + \epsilon}")
+
+st.header("The mini-batch argument")
+controls = st.container()
+values = read_controls(controls, "minibatch")
+try:
+    batches = read_batches(values["batches"])
+    st.session_state["_why_batches"] = batches
+except Refused as why:
+    controls.error(f"These gradients cannot be used: {literal(str(why))}. The charts keep the last ones that worked.")
+    batches = st.session_state["_why_batches"]
+mini = {k: v for k, v in values.items() if k != "batches"}
+section = WhySettings(batches=batches, **{k: v for k, v in mini.items() if k in ("cycles", "shuffled", "seed", "decay", "lr")})
+weights = minibatch_weights(section)
+decays, drifts, references = drift_curve(section)
+left, right = st.columns(2)
+weight_chart = weight_figure(weights, len(section.batches))
+left.plotly_chart(weight_chart, key="why_weights", width="stretch", theme=None)
+drift_chart = drift_figure(decays, drifts, references, section.decay)
+right.plotly_chart(drift_chart, key="why_drift", width="stretch", theme=None)
+here = drifts[decays.index(section.decay)]
+if abs(sum(section.batches)) < 1e-12:
+    st.markdown(
+        f"Once the averages settle, RMSProp at decay {section.decay:g} moves the weight by **{here:.3g}** per "
+        f"cycle, Rprop by **{references['rprop']:.4g}** and SGD by **{references['sgd']:.3g}**. RMSProp's drift "
+        "is small but not zero: its running average still lags each batch, and less as the decay nears 1 "
+        "(about tenfold less for each 9 added to 0.9, 0.99, 0.999). SGD does not drift at all: its steps are "
+        "the gradients themselves, and these sum to zero over a cycle. Rprop, on this sequence, never even "
+        "takes the step back: where the sign flips, torch's Rprop (iRprop-) shrinks the step and skips it."
+    )
+else:
+    st.markdown(f"These gradients sum to {sum(section.batches):.4g} a cycle, so every optimizer should move the "
+                f"weight: RMSProp by {here:.3g} a cycle, Rprop by {references['rprop']:.4g}, SGD by "
+                f"{references['sgd']:.3g}.")
+chart_downloads("minibatch", [("weights", weight_chart), ("drift", drift_chart)])
+
+st.header("A step size for every weight")
+st.markdown(
+    "On the ill-conditioned bowl f = 0.1 x² + 2 y², plain gradient descent takes one step size for both "
+    "coordinates: small enough for the steep y, it crawls along the shallow x. RMSProp divides each "
+    "coordinate's gradient by its own running root mean square, so x and y get step sizes of their own. "
+    "The defaults are *Dive into Deep Learning*'s RMSProp example (sec. 12.8: lr 0.4, decay 0.9, eps 1e-6 "
+    "inside the root, from (-5, -2), 20 steps)."
+)
+bowl = read_controls(st.container(), "bowl")
+settings = replace(section, bowl_lr=bowl["bowl_lr"], bowl_steps=bowl["bowl_steps"])
+runs = bowl_runs(settings)
+x, y = runs[1].final
+st.caption(f"RMSProp ends at x = {x:.6f}, y = {y:.6f} after {settings.bowl_steps} steps"
+           + (" (as the book prints: x1: -0.010599, x2: 0.000000)." if settings.bowl_lr == 0.4 and settings.bowl_steps == 20 else "."))
+left, right = st.columns(2)
+step_chart = step_size_figure(runs)
+left.plotly_chart(step_chart, key="why_steps", width="stretch", theme=None)
+right.plotly_chart(race_figure("quadratic", runs, max_frames=min(60, settings.bowl_steps + 1), height=420, inside="rmsprop"),
+                   key="why_bowl_map", width="stretch", theme=None)
+chart_downloads("bowl", [("step-sizes", step_chart)])
+
+settings = replace(settings, **conventions_section(STORE))
+
+query = why_to_query(settings)
+if st.query_params.to_dict() != query:
+    st.query_params.from_dict(query)
