@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from optviz.race.why import RMSPROP_DECAYS, LRS, WhySettings, convention_runs, drift_curve, minibatch_weights  # noqa: E402
+from optviz.race.why import LRS, RMSPROP_DECAYS, WhySettings, convention_runs, drift_curve, minibatch_weights  # noqa: E402
 from optviz.render.lessons import drift_figure, weight_figure  # noqa: E402
 
 
