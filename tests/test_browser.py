@@ -437,3 +437,23 @@ def test_why_rmsprop_the_decay_slider_moves_the_drift_chart(server, browser):
     assert after == pytest.approx(0.07)
     assert page.get_by_text("RMSProp at decay 0.93 moves the weight").count() == 1
     page.close()
+
+
+def test_why_rmsprop_maps_show_their_whole_legend_on_a_phone(server, browser):
+    # Several legend rows do not fit the fixed top margin of a narrow map: the maps on this page
+    # grow their margin to the legend, so no row is cut off above the chart.
+    page = browser.new_page(viewport={"width": 390, "height": 7000})
+    page.goto(server + "/why-rmsprop")
+    page.get_by_text("One name, six conventions").wait_for(timeout=120_000)
+    legends = """() => [...document.querySelectorAll('.js-plotly-plot')]
+        .filter(g => g._fullLayout && g._fullLayout.images && g._fullLayout.images.length && g.querySelector('g.legend'))
+        .map(g => { const l = g.querySelector('g.legend').getBoundingClientRect(), f = g.getBoundingClientRect();
+                    return [l.top - f.top, l.height, g.querySelectorAll('g.legend g.traces').length]; })"""
+    deadline = time.monotonic() + 60
+    while len(found := page.evaluate(legends)) < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(300)
+    assert len(found) == 2, found  # the bowl map and the conventions map
+    for top, height, entries in found:
+        assert entries >= 4 and height > 40, found  # more than one row on a phone
+        assert top >= 0, found  # its top row is inside the figure
+    page.close()

@@ -67,9 +67,11 @@ st.markdown(
     "size of its own, as in Rprop, but a gradient nine times larger now moves the weight nine times as far, "
     "so the batches' gradients combine as they should."
 )
-st.latex(r"\text{Rprop: } \eta \leftarrow \mathrm{clip}(\eta\,\eta_\pm),\quad w \leftarrow w - \eta\,\mathrm{sign}(g)"
-         r"\qquad \text{RMSProp: } v \leftarrow \alpha v + (1-\alpha)\,g^2,\quad "
-         r"w \leftarrow w - \frac{\mathrm{lr}\,g}{\sqrt{v} + \epsilon}")
+rprop, rmsprop = st.columns(2)  # side by side on a wide screen, one above the other on a phone
+rprop.latex(r"\begin{aligned}&\text{Rprop:}\\ &\eta \leftarrow \mathrm{clip}(\eta\,\eta_\pm)\\ "
+            r"&w \leftarrow w - \eta\,\mathrm{sign}(g)\end{aligned}")
+rmsprop.latex(r"\begin{aligned}&\text{RMSProp:}\\ &v \leftarrow \alpha v + (1-\alpha)\,g^2\\ "
+              r"&w \leftarrow w - \frac{\mathrm{lr}\,g}{\sqrt{v} + \epsilon}\end{aligned}")
 
 st.header("The mini-batch argument")
 controls = st.container()
@@ -119,11 +121,11 @@ runs = bowl_runs(settings)
 x, y = runs[1].final
 st.caption(f"RMSProp ends at x = {x:.6f}, y = {y:.6f} after {settings.bowl_steps} steps"
            + (" (as the book prints: x1: -0.010599, x2: 0.000000)." if settings.bowl_lr == 0.4 and settings.bowl_steps == 20 else "."))
-left, right = st.columns(2)
+st.plotly_chart(race_figure("quadratic", runs, max_frames=min(60, settings.bowl_steps + 1), height=460, inside="rmsprop",
+                            fit_legend=True),
+                key="why_bowl_map", width="stretch", theme=None)
 step_chart = step_size_figure(runs)
-left.plotly_chart(step_chart, key="why_steps", width="stretch", theme=None)
-right.plotly_chart(race_figure("quadratic", runs, max_frames=min(60, settings.bowl_steps + 1), height=420, inside="rmsprop"),
-                   key="why_bowl_map", width="stretch", theme=None)
+st.plotly_chart(step_chart, key="why_steps", width="stretch", theme=None)
 chart_downloads("bowl", [("step-sizes", step_chart)])
 
 settings = replace(settings, **conventions_section(STORE))

@@ -273,6 +273,7 @@ def race_figure(
     frame_budget: int = FRAME_POINT_BUDGET,
     styles: Sequence[tuple[str, str]] | None = None,
     inside: str | None = None,
+    fit_legend: bool = False,
 ) -> go.Figure:
     """The race: contour map, one coloured path per optimizer, animation controls.
 
@@ -290,7 +291,8 @@ def race_figure(
     ``focus`` (an optimizer id) fades the other paths. ``styles`` gives each trajectory its
     own (name, colour), where several runs of one optimizer race (RMSProp's conventions). ``legend=False`` draws no legend and
     a thin colour bar above the map, so the map has the chart's whole width (the Playground
-    shows its own key above it). The contour is a background image (see
+    shows its own key above it). ``fit_legend`` lets plotly grow the top margin to a legend of
+    several rows (many or long names, a narrow chart), at the cost of a second layout pass. The contour is a background image (see
     :mod:`optviz.render.raster`): plotly.js drops contour traces while it animates. The frames are
     kept raw (see :class:`RaceFigure`).
     """
@@ -387,19 +389,25 @@ def race_figure(
     )
     if equal_axes:
         layout["yaxis"].update(scaleanchor="x", scaleratio=1)
+    if legend and fit_legend:
+        layout["margin"]["autoexpand"] = True
     if title:
         layout["title"] = dict(text=title, x=0.01, xanchor="left", y=0.99, yanchor="top")
     if looked_at is not None:
         _inside_layout(layout, looked_at)
+        if legend:  # the vertical colour bar belongs beside the map, not across the charts beneath
+            traces[1]["marker"]["colorbar"].update(y=INSIDE_MAP[0], yanchor="bottom", len=1 - INSIDE_MAP[0])
     if len(frames) > 1:
-        layout.update(_animation_controls([f["name"] for f in frames], frame_ms))
-        layout["margin"]["b"] = MAP_MARGIN_BOTTOM_ANIMATED
+        below = INSIDE_TITLE_ROOM if looked_at is not None else 0
+        layout.update(_animation_controls([f["name"] for f in frames], frame_ms, below=below))
+        layout["margin"]["b"] = MAP_MARGIN_BOTTOM_ANIMATED + below
     else:
         frames = []
     return RaceFigure(data=traces, layout=styled(layout), raw_frames=frames, plain=True)
 
 
 INSIDE_HEIGHT = 330  # pixels the inside charts add beneath the map
+INSIDE_TITLE_ROOM = 18  # pixels the animation controls move down, below the inside charts' axis titles
 INSIDE_MAP = (0.45, 1.0)  # the map's share of the plot area's height, with the inside beneath it
 
 
@@ -487,10 +495,13 @@ def _inside_layout(layout: dict, t: Trajectory) -> None:
     layout["yaxis"]["domain"] = list(INSIDE_MAP)
     name = OPTIMIZERS[t.optimizer].name
     axis = dict(showgrid=True, gridcolor=GRID_COLOR, zeroline=False, automargin=False)
-    layout["xaxis2"] = dict(**axis, domain=[0.0, 0.42], anchor="y2", title=dict(text="step (x solid, y dotted)"))
+    layout["xaxis2"] = dict(**axis, domain=[0.0, 0.42], anchor="y2", title=dict(text="step"))
     layout["yaxis2"] = dict(**axis, domain=[0.0, INSIDE_MAP[0] - 0.13], anchor="x2", type="log",
                             exponentformat="power", title=dict(text=f"{name}'s state"))
-    layout["xaxis3"] = dict(**axis, domain=[0.6, 1.0], anchor="y3", title=dict(text="step (x solid, y dotted)"))
+    layout["xaxis3"] = dict(**axis, domain=[0.6, 1.0], anchor="y3", title=dict(text="step"))
+    layout.setdefault("annotations", []).append(dict(  # one key for both charts, above them
+        text="x solid, y dotted", xref="paper", yref="paper", x=0.0, y=INSIDE_MAP[0] - 0.13, xanchor="left",
+        yanchor="bottom", yshift=6, showarrow=False, font=dict(size=12, color="#555555")))
     layout["yaxis3"] = dict(**axis, domain=[0.0, INSIDE_MAP[0] - 0.13], anchor="x3", type="log",
                             exponentformat="power", title=dict(text="step size"))
 
@@ -666,18 +677,19 @@ def _frame_args(duration: int, from_current: bool = True, redraw: bool = False) 
     }
 
 
-def _animation_controls(names: list[str], frame_ms: int, redraw: bool = False) -> dict:
+def _animation_controls(names: list[str], frame_ms: int, redraw: bool = False, below: int = 0) -> dict:
     """Layout entries for play / pause / replay buttons and, on the row below them, a scrub
     slider across the whole width, labelled by the step (two rows: side by side, the buttons
     covered the slider on a phone).
 
     Play continues from the frame on screen (so it resumes after a pause); Replay starts over.
+    ``below`` moves both rows that many pixels further down (room for axis titles above them).
     """
     return dict(
         updatemenus=[
             dict(
                 type="buttons", direction="left", x=0.0, y=0.0, xanchor="left", yanchor="top",
-                pad=dict(r=10, t=45), showactive=False,
+                pad=dict(r=10, t=45 + below), showactive=False,
                 buttons=[
                     dict(label="▶ Play", method="animate", args=[None, _frame_args(frame_ms, redraw=redraw)]),
                     dict(label="❚❚ Pause", method="animate", args=[[None], _frame_args(0, redraw=redraw)]),
@@ -689,7 +701,7 @@ def _animation_controls(names: list[str], frame_ms: int, redraw: bool = False) -
         sliders=[
             dict(
                 active=len(names) - 1, x=0.0, y=0.0, len=1.0, xanchor="left", yanchor="top",
-                pad=dict(t=85, b=10), ticklen=0, minorticklen=0, font=dict(color="rgba(0,0,0,0)"),
+                pad=dict(t=85 + below, b=10), ticklen=0, minorticklen=0, font=dict(color="rgba(0,0,0,0)"),
                 currentvalue=dict(prefix="step ", visible=True, xanchor="right", offset=4, font=dict(color="#333", size=14)),
                 steps=[dict(label=n, method="animate", args=[[n], _frame_args(0, redraw=redraw)]) for n in names],
             )
