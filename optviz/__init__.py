@@ -12,6 +12,9 @@ import os
 # last bits. Off unless the user set the variable; tests/test_simulate.py checks it is off.
 os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
 
+from .engine.data import MODELS, DataSet, data_surface
+from .engine.data import generate as generate_data
+from .engine.data import read_csv as read_data_csv
 from .engine.optimizers import OPTIMIZERS, Hyperparameter, Optimizer, get_optimizer, resolve_hyperparameters
 from .engine.replay import Replay, replay, replay_trace
 from .engine.simulate import MAX_STEPS, BatchResult, Trajectory, simulate, simulate_batch, surface_grid
@@ -29,9 +32,11 @@ def __getattr__(name: str):
 
 __all__ = [
     "MAX_STEPS",
+    "MODELS",
     "OPTIMIZERS",
     "SURFACES",
     "BatchResult",
+    "DataSet",
     "Hyperparameter",
     "Minimum",
     "Optimizer",
@@ -39,8 +44,11 @@ __all__ = [
     "Surface",
     "Trajectory",
     "custom_surface",
+    "data_surface",
+    "generate_data",
     "get_optimizer",
     "get_surface",
+    "read_data_csv",
     "replay",
     "replay_trace",
     "resolve_hyperparameters",

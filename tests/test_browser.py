@@ -457,3 +457,28 @@ def test_why_rmsprop_maps_show_their_whole_legend_on_a_phone(server, browser):
         assert entries >= 4 and height > 40, found  # more than one row on a phone
         assert top >= 0, found  # its top row is inside the figure
     page.close()
+
+
+def test_a_data_surface_takes_an_uploaded_csv_and_names_a_bad_one(server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1280, "height": 2000})
+    page.goto(server + "/?surface=linear_regression&samples=50&batch=5")
+    samples = """() => { const gd = document.querySelector('.js-plotly-plot');
+        const t = gd && gd._fullData ? gd._fullData.find(t => t.xaxis === 'x4' && t.mode === 'markers') : null;
+        return t ? t.name : null; }"""
+    assert settled(page, samples) == "50 samples"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y\n1,2\nfoo,3\n")
+    page.locator("[data-testid=stSidebar] input[type=file]").set_input_files(str(bad))
+    page.get_by_text("line 3, column x: 'foo' is not a number").wait_for(timeout=60_000)
+    assert settled(page, samples) == "50 samples"  # the race keeps its samples
+    good = tmp_path / "good.csv"
+    good.write_text("x,y\n" + "".join(f"{x},{2 * x - 1}\n" for x in range(12)))
+    page.locator("[data-testid=stSidebar] input[type=file]").set_input_files(str(good))
+    page.get_by_text("The race uses 12 uploaded samples").wait_for(timeout=60_000)
+    deadline = time.monotonic() + 60
+    while page.evaluate(samples) != "12 samples" and time.monotonic() < deadline:
+        page.wait_for_timeout(300)
+    assert page.evaluate(samples) == "12 samples"
+    assert "data=uploaded" in page.url
+    assert page.locator("[data-testid=stException]").count() == 0
+    page.close()

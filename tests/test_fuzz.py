@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from optviz import OPTIMIZERS, SURFACES
+from optviz import MODELS, OPTIMIZERS, SURFACES
 from optviz.out import cli, export
 from optviz.race.settings import from_query
 
@@ -59,7 +59,13 @@ def links(draw) -> dict[str, str]:
     if draw(st.booleans()):
         query.update(surface="custom", f=draw(FORMULAS), bounds=draw(BOUNDS))
     else:
-        query["surface"] = draw(st.sampled_from([*SURFACES, "custom", "nope"]))
+        query["surface"] = draw(st.sampled_from([*SURFACES, *MODELS, *MODELS, "custom", "nope"]))
+    if query["surface"] in MODELS:  # a data surface: its data settings, plausible or broken
+        for key, plausible in (("samples", ["10", "200", "10000", "9", "20000"]), ("data_seed", ["0", "7", "-3"]),
+                               ("spread", ["0", "0.05", "1", "5", "10", "11"]), ("outliers", ["0", "0.2", "0.5", "0.6"]),
+                               ("batch", ["1", "10", "200", "10000", "0"]), ("data", ["uploaded", "x"])):
+            if draw(st.booleans()):
+                query[key] = draw(st.sampled_from(plausible) | NUMBER_TEXT)
     optimizers = draw(OPTIMIZER_LISTS)
     query["optimizers"] = optimizers
     if draw(st.booleans()):

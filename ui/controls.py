@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 from optviz import OPTIMIZERS, SURFACES
+from optviz.engine.data import MODELS, DataError, read_csv
 from optviz.engine.presets import nice_log_grid, surface_defaults
 from optviz.race.settings import (
     CUSTOM,
@@ -70,7 +71,8 @@ def with_value(options, key: str) -> list:
 def _draw_surface(row: Setting, sb, values: dict, store: str = STORE) -> str:
     return sb.selectbox(row.widget.label, list(row.widget.options), key=row.widget.keys[0],
                         on_change=on_surface_change, kwargs={"new_surface": True},
-                        format_func=lambda sid: SURFACES[sid].name if sid in SURFACES else "Custom formula...")
+                        format_func=lambda sid: SURFACES[sid].name if sid in SURFACES else
+                        f"{MODELS[sid].name} (trained on data)" if sid in MODELS else "Custom formula...")
 
 
 def _draw_formula(row: Setting, sb, values: dict, store: str = STORE) -> str:
@@ -149,6 +151,12 @@ def _draw_choice_slider(row: Setting, sb, values: dict, store: str = STORE) -> f
     key = row.widget.keys[0]
     return float(sb.select_slider(row.widget.label, with_value(row.widget.options, key), key=key,
                                   format_func=row.widget.format.format, help=row.widget.help or None))
+
+
+def _draw_int_choice(row: Setting, sb, values: dict, store: str = STORE) -> int:
+    key = row.widget.keys[0]
+    return int(sb.select_slider(row.widget.label, with_value(row.widget.options, key), key=key,
+                                help=row.widget.help or None, on_change=on_data_change))
 
 
 def _draw_int(row: Setting, sb, values: dict, store: str = STORE) -> int:
@@ -250,6 +258,7 @@ KINDS: dict[str, Kind] = {
     "int_slider": Kind(_draw_int_slider, _one, lambda row, v: int(v[0])),
     "choice_slider": Kind(_draw_choice_slider, _one, lambda row, v: float(v[0])),
     "int": Kind(_draw_int, _one, lambda row, v: int(v[0])),
+    "int_choice": Kind(_draw_int_choice, _one, lambda row, v: int(v[0])),
     "toggle": Kind(_draw_toggle, _one, lambda row, v: bool(v[0])),
     "angles": Kind(_draw_angles, lambda row, a: (float(a[0]), float(a[1])), lambda row, v: (float(v[0]), float(v[1]))),
     "key": Kind(lambda row, sb, values, store=STORE: stored(row.widget.keys[0], store), _one, _first),
@@ -263,6 +272,7 @@ def widget_values(settings: RaceSettings) -> dict[str, Any]:
         **{row.name: getattr(settings, row.name) for row in SETTINGS if row.name != "hyperparameters"},
         "formula": settings.formula if settings.surface == CUSTOM else EXAMPLE_FORMULA,
         "bounds": settings.bounds if settings.surface == CUSTOM else DEFAULT_CUSTOM_BOUNDS,
+        "spread": settings.spread if settings.spread is not None else 1.0,
     }
     values: dict[str, Any] = {}
     for row in SETTINGS:
@@ -277,6 +287,10 @@ def widget_values(settings: RaceSettings) -> dict[str, Any]:
 
 def typed_surface() -> RaceSettings:
     """The surface the sidebar names now (maybe a custom formula), as settings; may raise FormulaError."""
+    if st.session_state["surface"] in MODELS:  # the data the sidebar names now
+        fields = ("samples", "data_seed", "spread", "outliers")
+        return RaceSettings(surface=st.session_state["surface"], data=uploaded(st.session_state["surface"]),
+                            **{k: st.session_state[k] for k in fields if k in st.session_state})
     if st.session_state["surface"] != CUSTOM:
         return RaceSettings(surface=st.session_state["surface"])
     bounds = _gather_bounds(None, tuple(st.session_state[k] for k in ("x_min", "x_max", "y_min", "y_max")))
@@ -301,6 +315,57 @@ def on_surface_change(new_surface: bool = False) -> None:
         put("steps", surface.steps)
     for oid, defaults in surface_defaults(surface).items():
         put(hp_key(oid, "lr"), defaults["lr"])
+
+
+def on_data_change() -> None:
+    """New samples move the minimum: the start follows (the learning rates stay)."""
+    for key in ("samples", "batch_size"):
+        if key in st.session_state:
+            remember(key, st.session_state[key])
+    try:
+        surface = surface_of(typed_surface())
+    except ValueError:
+        return
+    put("start_x", surface.start[0])
+    put("start_y", surface.start[1])
+
+
+def upload_samples(sb, model: str) -> None:
+    """A CSV upload that replaces the generated samples; a bad file is named at the uploader
+    (line and column) and the samples in use stay."""
+    generation = st.session_state.setdefault("_upload_generation", 0)
+    file = sb.file_uploader("Or upload samples: a CSV with columns x,y", type=["csv", "txt"],
+                            key=f"samples_upload_{generation}",
+                            help="One sample per line under a header x,y; up to 10,000 samples. For logistic "
+                                 "regression, y is the label, 0 or 1.")
+    if file is not None and st.session_state.get("_upload_read") != (file.file_id, model):
+        try:
+            data = read_csv(file.getvalue().decode("utf-8", "replace"), model)
+        except DataError as err:
+            sb.error(f"{literal(file.name)} cannot be used: {literal(str(err))}. The race keeps its samples.")
+        else:
+            st.session_state["_upload_read"] = (file.file_id, model)
+            st.session_state["_uploaded_data"] = data
+            surface = surface_of(RaceSettings(surface=model, data=data))
+            put("start_x", surface.start[0])
+            put("start_y", surface.start[1])
+    data = uploaded(model)
+    if data is not None:
+        sb.caption(f"The race uses {data.description} (the sliders above are for generated samples).")
+        if sb.button("Use generated samples again", key="drop_upload"):
+            st.session_state.pop("_uploaded_data")
+            st.session_state.pop("_upload_read", None)
+            st.session_state["_upload_generation"] = generation + 1  # a fresh, empty uploader
+            surface = surface_of(typed_surface())
+            put("start_x", surface.start[0])
+            put("start_y", surface.start[1])
+            st.rerun()
+
+
+def uploaded(model: str):
+    """The samples uploaded for ``model`` in this session, or None."""
+    data = st.session_state.get("_uploaded_data")
+    return data if data is not None and data.model == model else None
 
 
 def _checked_surface(sb, values: dict) -> RaceSettings:
@@ -360,6 +425,8 @@ def sidebar() -> RaceSettings:
         if row.name == "bounds":  # the last of the surface's rows: settle which surface races
             chosen = _checked_surface(sb, values)
             values.update(surface=chosen.surface, formula=chosen.formula, bounds=chosen.bounds, _surface=chosen)
+        if row.name == "outliers" and values["surface"] in MODELS:  # the last of the generated data's rows
+            upload_samples(sb, values["surface"])
 
     values = draw_rows(SETTINGS, sb, after=settle_surface)
     params = values.pop("hyperparameters")
@@ -369,4 +436,7 @@ def sidebar() -> RaceSettings:
             values[name] = None
     if values["surface"] != CUSTOM:
         values["formula"] = values["bounds"] = None
+    values["data"] = uploaded(values["surface"])
+    if values["surface"] not in MODELS:
+        values["spread"] = None  # as complete() leaves it off a data surface
     return complete(with_params(RaceSettings(**values), params))

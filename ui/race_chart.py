@@ -8,7 +8,7 @@ import streamlit as st
 
 from optviz import OPTIMIZERS, Trajectory
 from optviz.race.run import race_title
-from optviz.race.settings import RaceSettings, surface_of
+from optviz.race.settings import RaceSettings, batch_size_of, is_data, surface_of
 from optviz.render.figures import CLICK_TRACE, COLORS, label_of, race_map
 from ui.store import literal, put, remember
 
@@ -67,6 +67,12 @@ def inside_picker(slot, settings: RaceSettings) -> None:
                         "map from its point at the shown step: the plain gradient step -lr g (dashed) and the step "
                         "it actually takes (solid).")
     remember("inside", st.session_state.get("inside"))
+    inside = st.session_state.get("inside")
+    if inside is not None:
+        mini = is_data(settings) and batch_size_of(settings) < surface_of(settings).data.samples
+        slot.caption(f"Arrows from {OPTIMIZERS[inside].name}'s point at the step shown: solid, the step it takes; "
+                     + ("dashed black, -lr times the full-batch gradient; dotted gold, -lr times the gradient of "
+                        "the mini-batch that step uses." if mini else "dashed black, the plain gradient step -lr g."))
 
 
 def colour_css(key_order: Sequence[str]) -> str:

@@ -73,6 +73,8 @@ def main() -> None:
     header.latex(surface.latex)
     if surface.note:
         header.caption(surface.note)
+    if surface.is_data:
+        header.caption(data_caption(settings, surface))
     notices = st.session_state.get("_notices")
     if notices:
         header.warning("Some settings in the link could not be used, so their defaults apply:\n\n- "
@@ -104,6 +106,19 @@ def main() -> None:
     st.markdown(summary_markdown(summary_rows(surface, runs)))
     st.caption(f"{surface.name}: {surface.source}.")
     exports(settings, runs)
+
+
+def data_caption(settings, surface) -> str:
+    """What a data surface's map shows, in a line."""
+    n, batch = surface.data.samples, race.batch_size_of(settings)
+    how = ("every step uses every sample (the full batch: the exact gradient)" if batch == n else
+           f"each step's gradient is the mean over {batch} of the {n:,} samples; each epoch of "
+           f"{-(-n // batch)} steps shuffles them anew (seed {settings.seed})"
+           + ("" if n % batch == 0 else f", and its last batch holds the {n % batch} left over"))
+    model = surface.name.split(" (")[0].lower()
+    return (f"Training {model} on {surface.data.description}: {how}. The contours are the full-batch "
+            "loss. Beside the map: the samples and each optimizer's model at the step shown. Look inside an "
+            "optimizer to see the mini-batch and the full-batch gradient at each step.")
 
 
 def first_visit(map_slot):

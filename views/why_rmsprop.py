@@ -4,9 +4,13 @@ conventions libraries follow. Controls -> cached runs of optviz -> charts; setti
 from __future__ import annotations
 
 from dataclasses import replace
+from urllib.parse import urlencode
 
 import streamlit as st
 
+from optviz import OPTIMIZERS
+from optviz.race.run import run_race
+from optviz.race.settings import surface_of, to_query
 from optviz.race.table import Refused
 from optviz.race.why import (
     WHY_SETTINGS,
@@ -14,12 +18,14 @@ from optviz.race.why import (
     batches_text,
     bowl_runs,
     drift_curve,
+    excess_loss,
     minibatch_weights,
     read_batches,
+    real_model_races,
     why_from_query,
     why_to_query,
 )
-from optviz.render.figures import race_figure
+from optviz.render.figures import COLORS, race_figure
 from optviz.render.lessons import drift_figure, step_size_figure, weight_figure
 from ui.charts import chart_downloads
 from ui.controls import draw_rows
@@ -31,6 +37,7 @@ STORE = "_why_values"
 minibatch_weights = st.cache_data(max_entries=64, show_spinner=False)(minibatch_weights)
 drift_curve = st.cache_data(max_entries=64, show_spinner=False)(drift_curve)
 bowl_runs = st.cache_data(max_entries=64, show_spinner=False)(bowl_runs)
+run_race = st.cache_data(max_entries=16, show_spinner=False)(run_race)
 
 
 def widget_values(s: WhySettings) -> dict:
@@ -129,6 +136,34 @@ st.plotly_chart(step_chart, key="why_steps", width="stretch", theme=None)
 chart_downloads("bowl", [("step-sizes", step_chart)])
 
 settings = replace(settings, **conventions_section(STORE))
+
+st.header("On a real model")
+st.markdown(" ".join(f"<span style='color:{COLORS[oid]}'>■</span> {OPTIMIZERS[oid].name}" for oid in ("sgd", "rprop", "rmsprop"))
+            + " &nbsp; ○ start, ★ minimum", unsafe_allow_html=True)
+full, mini = real_model_races()
+surface = surface_of(full)
+results = {}
+for column, race in zip(st.columns(2), (full, mini), strict=True):
+    runs, _ = run_race(race)
+    results[race.batch_size] = {t.optimizer: excess_loss(t, surface) for t in runs}
+    label = "Full batch" if race is full else f"Mini-batches of {race.batch_size}"
+    column.subheader(label)
+    column.plotly_chart(race_figure(surface, runs, legend=False, height=520, max_frames=60),
+                        key=f"why_real_{race.batch_size}", width="stretch", theme=None)
+    column.link_button("Open this race in the Playground", "./?" + urlencode(to_query(race)))
+before, after = ({oid: "0 (to rounding)" if v < 1e-12 else f"{v:.1e}" for oid, v in r.items()}
+                 for r in (results[full.batch_size], results[mini.batch_size]))
+st.markdown(
+    f"Logistic regression (one sigmoid neuron) on {surface.data.description}; the map is the full-batch loss, and "
+    f"the chart beside it the samples with each model at the step shown. Over the last 50 of 300 steps, each "
+    f"optimizer's full-batch loss stays this far above the minimum: with the full batch, SGD "
+    f"{before['sgd']}, Rprop {before['rprop']}, RMSProp {before['rmsprop']}; with mini-batches of "
+    f"{mini.batch_size}, SGD {after['sgd']}, Rprop {after['rprop']}, RMSProp {after['rmsprop']}. "
+    "Rprop is the best of the three on full batches and the worst on mini-batches: the batches' gradients "
+    "disagree in sign near the minimum, every flip halves its step sizes, and they shrink to nothing before it "
+    "gets there. RMSProp, dividing by a running root mean square instead of taking signs, keeps making progress."
+)
+
 
 query = why_to_query(settings)
 if st.query_params.to_dict() != query:

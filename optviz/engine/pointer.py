@@ -30,3 +30,17 @@ def call_compiled(typingctx, address, x, y):
         return context.make_tuple(builder, sig.return_type, values)
 
     return signature, codegen
+
+
+@intrinsic
+def load_double(typingctx, address, index):
+    """The float64 at ``address + 8 * index``: a data surface's samples, read by the kernels
+    from the block its Surface keeps alive (see :mod:`optviz.engine.data`)."""
+    signature = types.float64(types.int64, types.int64)
+
+    def codegen(context, builder, sig, args):
+        address_value, index_value = args
+        base = builder.inttoptr(address_value, DOUBLE.as_pointer())
+        return builder.load(builder.gep(base, [index_value]))
+
+    return signature, codegen

@@ -127,7 +127,16 @@ def suggested_lr(surface: str | Surface, optimizer: str, steps: int | None = Non
     return best_lr
 
 
+LR_SEARCH_SAMPLES = 200
+"""A data surface's learning rates are searched on at most this many of its samples (every
+k-th): the full-batch loss of 10,000 samples would make the search take seconds."""
+
+
 def surface_defaults(surface: str | Surface) -> dict[str, dict[str, float | bool]]:
     """Every optimizer's hyperparameters on this surface: registry defaults, suggested lr."""
     surf = get_surface(surface)
+    if surf.is_data and surf.data.samples > LR_SEARCH_SAMPLES:
+        from .data import data_surface, subsample
+
+        surf = data_surface(subsample(surf.data, LR_SEARCH_SAMPLES))
     return {oid: {**o.defaults, "lr": suggested_lr(surf, oid)} for oid, o in OPTIMIZERS.items()}

@@ -29,7 +29,7 @@ from .optimizers import (
     update,
     update_lanes,
 )
-from .surfaces import Surface, evaluate, evaluate_lanes, get_surface, minima_array
+from .surfaces import Surface, batch_loss, data_loss, evaluate, evaluate_lanes, get_surface, minima_array
 
 MAX_STEPS = 1_000_000
 """The most steps one run may take (a recorded run of this length holds about 100 MB)."""
@@ -109,6 +109,51 @@ def _integrate(sid, address, oid, h, x0, y0, steps, noise, seed, minima, tol, pa
         x = update(oid, H, S, 0, x, gx, float(t))
         y = update(oid, H, S, 1, y, gy, float(t))
         f, gx, gy = evaluate(sid, address, x, y)
+        if not (math.isfinite(x) and math.isfinite(y) and math.isfinite(f)):
+            return t, t, reached_at, reached_index
+        path[t, 0] = x
+        path[t, 1] = y
+        loss[t] = f
+        for k in range(STATE_WIDTH):
+            states[t, 0, k] = S[k, 0]
+            states[t, 1, k] = S[k, 1]
+        if reached_at < 0:
+            reached_index = _nearest_within(minima, tol, x, y)
+            if reached_index >= 0:
+                reached_at = t
+    return steps + 1, -1, reached_at, reached_index
+
+
+@njit(cache=True, error_model="numpy")
+def _integrate_minibatch(address, oid, h, x0, y0, steps, noise, seed, minima, tol, indices, offsets, path, loss, states):
+    """:func:`_integrate` on a data surface with mini-batches: step t's gradient is the mean
+    over samples ``indices[offsets[t-1]:offsets[t]]`` at the current point; ``loss`` records the
+    full-batch loss at each point (what the map's contours show)."""
+    H = np.empty((h.shape[0], 2))
+    for k in range(h.shape[0]):
+        H[k, 0] = h[k]
+        H[k, 1] = h[k]
+    S = np.empty((STATE_WIDTH, 2))
+    init_state(oid, H, S, 0)
+    init_state(oid, H, S, 1)
+    x, y = x0, y0
+    f = data_loss(address, x, y)[0]
+    path[0, 0] = x
+    path[0, 1] = y
+    loss[0] = f
+    states[0] = np.nan
+    if not math.isfinite(f):
+        return 1, 0, -1, -1
+    reached_index = _nearest_within(minima, tol, x, y)
+    reached_at = 0 if reached_index >= 0 else -1
+    for t in range(1, steps + 1):
+        _, gx, gy = batch_loss(address, x, y, indices, offsets[t - 1], offsets[t])
+        if noise > 0.0:
+            gx += noise * gaussian(seed, 2 * t)
+            gy += noise * gaussian(seed, 2 * t + 1)
+        x = update(oid, H, S, 0, x, gx, float(t))
+        y = update(oid, H, S, 1, y, gy, float(t))
+        f = data_loss(address, x, y)[0]
         if not (math.isfinite(x) and math.isfinite(y) and math.isfinite(f)):
             return t, t, reached_at, reached_index
         path[t, 0] = x
@@ -276,6 +321,7 @@ class Trajectory:
     reached_at: int | None
     reached_minimum: int | None  # index into the surface's minima
     tolerance: float = DEFAULT_TOLERANCE
+    batches: object = None  # a data surface's Batches (optviz.engine.data): each step's samples
 
     @property
     def final(self) -> tuple[float, float]:
@@ -352,6 +398,7 @@ def simulate(
     noise: float = 0.0,
     seed: int = 0,
     tol: float = DEFAULT_TOLERANCE,
+    batch_size: int | None = None,
     **hyperparameters,
 ) -> Trajectory:
     """Run ``optimizer`` on ``surface`` from ``start`` for ``steps`` updates.
@@ -364,6 +411,9 @@ def simulate(
         noise: standard deviation of Gaussian noise added to each gradient component.
         seed: picks the noise; the same seed gives the same path.
         tol: distance at which a known minimum counts as reached.
+        batch_size: on a data surface, the samples per step's gradient (1 to all; None: all).
+            Each epoch is a new permutation drawn from ``seed``; ``Trajectory.batches`` says
+            which samples each step used. The loss recorded is the full-batch loss.
         **hyperparameters: torch.optim keyword names (``lr=0.01, alpha=0.9``); the rest default.
 
     Returns:
@@ -376,12 +426,19 @@ def simulate(
     surf, opt, steps, noise, seed, tol = _common(surface, optimizer, steps, noise, seed, tol)
     x0, y0 = _check_start(surf.start if start is None else start)
     h = resolve_hyperparameters(opt, hyperparameters)
+    batches = _batches(surf, batch_size, steps, seed)
     path = np.empty((steps + 1, 2))
     loss = np.empty(steps + 1)
     states = np.empty((steps + 1, 2, STATE_WIDTH))
-    points, diverged_at, reached_at, reached_index = _integrate(
-        surf.index, surf.address, opt.index, h, x0, y0, steps, noise, seed, minima_array(surf), tol, path, loss, states,
-    )
+    if batches is None or batches.full:
+        points, diverged_at, reached_at, reached_index = _integrate(
+            surf.index, surf.address, opt.index, h, x0, y0, steps, noise, seed, minima_array(surf), tol, path, loss, states,
+        )
+    else:
+        points, diverged_at, reached_at, reached_index = _integrate_minibatch(
+            surf.address, opt.index, h, x0, y0, steps, noise, seed, minima_array(surf), tol, batches.indices,
+            batches.offsets, path, loss, states,
+        )
     return Trajectory(
         surface=surf.id,
         optimizer=opt.id,
@@ -399,7 +456,24 @@ def simulate(
         reached_at=None if reached_at < 0 else int(reached_at),
         reached_minimum=None if reached_index < 0 else int(reached_index),
         tolerance=tol,
+        batches=batches,
     )
+
+
+def _batches(surf: Surface, batch_size, steps: int, seed: int):
+    """A data surface's mini-batch schedule (full batches when ``batch_size`` is None), or None."""
+    if not surf.is_data:
+        if batch_size is not None:
+            raise ValueError(f"batch_size={batch_size!r} applies only to a data surface (a model trained on samples)")
+        return None
+    from .data import batch_schedule
+
+    n = surf.data.samples
+    if batch_size is None:
+        batch_size = n
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or not 1 <= batch_size <= n:
+        raise ValueError(f"batch_size={batch_size!r} is not valid: expected a whole number from 1 to {n} (the samples)")
+    return batch_schedule(n, int(batch_size), steps, seed)
 
 
 def simulate_batch(
@@ -445,6 +519,55 @@ def simulate_batch(
     )
 
 
+DATA_GRID_BUDGET = 4_000_000
+"""Sample evaluations a data surface's picture may cost: its loss is computed exactly on a grid of
+at most this many (grid points x samples), at least 24 x 24, and interpolated between."""
+
+
+def grid_values(surf: Surface, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """f on the grid xs x ys, indexed [row = y, column = x]. A data surface costs its sample
+    count per point, so its values come from an exact coarser grid of values and gradients,
+    joined by cubic Hermite interpolation (the loss of these models is smooth); every other
+    surface is evaluated at each point."""
+    if not surf.is_data:
+        return evaluate_grid(surf.index, surf.address, xs, ys)
+    side = max(24, int(math.sqrt(DATA_GRID_BUDGET / surf.data.samples)))
+    if xs.shape[0] <= side and ys.shape[0] <= side:
+        return evaluate_grid(surf.index, surf.address, xs, ys)
+    cx = np.linspace(min(xs[0], xs[-1]), max(xs[0], xs[-1]), min(side, xs.shape[0]))
+    cy = np.linspace(min(ys[0], ys[-1]), max(ys[0], ys[-1]), min(side, ys.shape[0]))
+    f, fx, fy = _values_and_gradients(surf.index, surf.address, cx, cy)
+    rows = _hermite(cx, f, fx, xs)  # along x on each coarse row: (len(cy), len(xs))
+    row_slopes = _hermite(cx, fy, None, xs)  # df/dy along those rows (no cross derivative: linear)
+    return _hermite(cy, rows.T, row_slopes.T, ys).T
+
+
+def _hermite(nodes: np.ndarray, values: np.ndarray, slopes: np.ndarray | None, at: np.ndarray) -> np.ndarray:
+    """Along the last axis of ``values`` (at rising ``nodes``): cubic Hermite interpolation at ``at``
+    with these slopes, or linear without them."""
+    k = np.clip(np.searchsorted(nodes, at) - 1, 0, nodes.shape[0] - 2)
+    h = nodes[k + 1] - nodes[k]
+    t = (at - nodes[k]) / h
+    v0, v1 = values[..., k], values[..., k + 1]
+    if slopes is None:
+        return v0 + t * (v1 - v0)
+    t2, t3 = t * t, t * t * t
+    return ((2 * t3 - 3 * t2 + 1) * v0 + (t3 - 2 * t2 + t) * h * slopes[..., k] + (3 * t2 - 2 * t3) * v1
+            + (t3 - t2) * h * slopes[..., k + 1])
+
+
+@njit(cache=True, error_model="numpy")
+def _values_and_gradients(sid, address, xs, ys):
+    """f, df/dx and df/dy on the grid xs x ys, each indexed [row = y, column = x]."""
+    f = np.empty((ys.shape[0], xs.shape[0]))
+    fx = np.empty_like(f)
+    fy = np.empty_like(f)
+    for i in range(ys.shape[0]):
+        for j in range(xs.shape[0]):
+            f[i, j], fx[i, j], fy[i, j] = evaluate(sid, address, xs[j], ys[i])
+    return f, fx, fy
+
+
 def surface_grid(surface: str | Surface, resolution: int = 200, bounds=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(xs, ys, z) with z[i, j] = f(xs[j], ys[i]) over the surface's view bounds."""
     surf = get_surface(surface)
@@ -453,4 +576,4 @@ def surface_grid(surface: str | Surface, resolution: int = 200, bounds=None) -> 
     (x_lo, x_hi), (y_lo, y_hi) = bounds or surf.bounds
     xs = np.linspace(x_lo, x_hi, resolution)
     ys = np.linspace(y_lo, y_hi, resolution)
-    return xs, ys, evaluate_grid(surf.index, surf.address, xs, ys)
+    return xs, ys, grid_values(surf, xs, ys)

@@ -20,9 +20,11 @@ import numpy as np
 from numba import njit
 
 from .lanes import LANES
-from .pointer import call_compiled
+from .pointer import call_compiled, load_double
 
 TWO_PI = 2.0 * math.pi
+DATA_INDEX = -2
+"""The index of a data surface: ``evaluate`` reads its samples from the block at ``address``."""
 
 
 @njit(cache=True, error_model="numpy")
@@ -159,6 +161,66 @@ def monkey_saddle(x: float, y: float) -> tuple[float, float, float]:
 
 
 
+# --- Data surfaces: a two-parameter model's mean loss over samples (see optviz.engine.data).
+# A data block is float64: [model, n, x_0 .. x_{n-1}, y_0 .. y_{n-1}]; model 0 is linear regression
+# (squared error), 1 logistic regression (binary cross-entropy on the logit). Kept in this file:
+# numba's cache checks only the file of the function it compiles, and evaluate inlines these.
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def sample_terms(model: int, xi: float, yi: float, w: float, b: float) -> tuple[float, float, float]:
+    """One sample's loss and its gradient in (w, b).
+
+    Linear: r = w x + b - y, loss r^2, gradient (2 r x, 2 r). Logistic: z = w x + b, loss
+    softplus(z) - y z (= binary cross-entropy of sigmoid(z)), gradient ((s - y) x, s - y) with
+    s = sigmoid(z); both written so that no exp overflows for a large |z|.
+    """
+    if model == 0:
+        r = w * xi + b - yi
+        return r * r, 2.0 * r * xi, 2.0 * r
+    z = w * xi + b
+    if z >= 0.0:
+        e = math.exp(-z)
+        s = 1.0 / (1.0 + e)
+        loss = z - yi * z + math.log1p(e)
+    else:
+        e = math.exp(z)
+        s = e / (1.0 + e)
+        loss = math.log1p(e) - yi * z
+    d = s - yi
+    return loss, d * xi, d
+
+
+@njit(cache=True, error_model="numpy")
+def data_loss(address: int, w: float, b: float) -> tuple[float, float, float]:
+    """The full-batch mean loss and its gradient: samples summed in their stored order."""
+    model = int(load_double(address, 0))
+    n = int(load_double(address, 1))
+    f = gw = gb = 0.0
+    for i in range(n):
+        loss, a, c = sample_terms(model, load_double(address, 2 + i), load_double(address, 2 + n + i), w, b)
+        f += loss
+        gw += a
+        gb += c
+    return f / n, gw / n, gb / n
+
+
+@njit(cache=True, error_model="numpy")
+def batch_loss(address: int, w: float, b: float, indices: np.ndarray, lo: int, hi: int) -> tuple[float, float, float]:
+    """The mean loss and gradient over samples ``indices[lo:hi]``, summed in that order (a batch
+    holding every sample in order gives :func:`data_loss` bit for bit)."""
+    model = int(load_double(address, 0))
+    n = int(load_double(address, 1))
+    f = gw = gb = 0.0
+    for k in range(lo, hi):
+        i = indices[k]
+        loss, a, c = sample_terms(model, load_double(address, 2 + i), load_double(address, 2 + n + i), w, b)
+        f += loss
+        gw += a
+        gb += c
+    m = hi - lo
+    return f / m, gw / m, gb / m
+
 
 @njit(cache=True, error_model="numpy", inline="always")
 def evaluate(index: int, address: int, x: float, y: float) -> tuple[float, float, float]:
@@ -195,6 +257,8 @@ def evaluate(index: int, address: int, x: float, y: float) -> tuple[float, float
         return saddle(x, y)
     if index == 13:
         return monkey_saddle(x, y)
+    if index == DATA_INDEX:
+        return data_loss(address, x, y)
     return call_compiled(address, x, y)
 
 
@@ -245,6 +309,9 @@ def evaluate_lanes(index: int, address: int, P: np.ndarray, F: np.ndarray, G: np
     elif index == 13:
         for i in range(LANES):
             F[i], G[i], G[LANES + i] = monkey_saddle(P[i], P[LANES + i])
+    elif index == DATA_INDEX:
+        for i in range(LANES):
+            F[i], G[i], G[LANES + i] = data_loss(address, P[i], P[LANES + i])
     else:
         for i in range(LANES):
             F[i], G[i], G[LANES + i] = call_compiled(address, P[i], P[LANES + i])
@@ -285,8 +352,9 @@ class Surface:
     why_start: str = ""  # why the default start (and steps) make a telling race
     kernel: Callable | None = field(default=None, repr=False, compare=False, hash=False)  # None: a typed formula
     numpy_code: str = ""  # f and its gradient as a NumPy script's body, in the kernel's arithmetic order
-    address: int = 0  # compiled code of a custom formula (0 for the built-in surfaces)
-    compiled: object = field(default=None, repr=False, compare=False, hash=False)  # keeps that code alive
+    address: int = 0  # compiled code of a custom formula, a data surface's sample block (0 for the built-ins)
+    compiled: object = field(default=None, repr=False, compare=False, hash=False)  # keeps that code or block alive
+    data: object = None  # a data surface's DataSet (optviz.engine.data); compared by its key
     index: int = -1  # its place in SURFACES (the compiled dispatch); CUSTOM_INDEX for a typed formula
 
     @property
@@ -296,6 +364,10 @@ class Surface:
     @property
     def is_custom(self) -> bool:
         return self.index == CUSTOM_INDEX
+
+    @property
+    def is_data(self) -> bool:
+        return self.index == DATA_INDEX
 
     def value_and_grad(self, x: float, y: float) -> tuple[float, float, float]:
         return evaluate(self.index, self.address, float(x), float(y))

@@ -78,6 +78,9 @@ def _code_of(settings: RaceSettings, torch: bool = False) -> SurfaceCode:
     a typed formula's printed from its exact SymPy expression; f for torch (``torch``) is
     printed from the formula either way."""
     surf = surface_of(settings)
+    if surf.is_data:
+        return SurfaceCode(f"the mean {'binary cross-entropy' if surf.data.model == 'logistic_regression' else 'squared error'}"
+                           f" of {surf.name.lower()} over its samples, w as x and b as y", "", "")
     if surf.is_custom:
         return _custom_code(surf)
     return SurfaceCode(f"f(x, y) = {surf.formula}", surf.numpy_code, _torch_f(surf.formula) if torch else "")
@@ -153,7 +156,6 @@ def numpy_script(settings: RaceSettings, optimizer_id: str) -> str:
     Raises:
         ValueError: for an unknown optimizer, or a surface with no script template.
     """
-    code = _code_of(settings)
     doc, parts = _header(settings, optimizer_id, "NumPy", script_filename(settings, optimizer_id, "numpy"))
     update = get_optimizer(optimizer_id).numpy_update(parts["h"])
     step = "\n".join(update.step)
@@ -162,6 +164,9 @@ def numpy_script(settings: RaceSettings, optimizer_id: str) -> str:
         helpers.append(_GAUSSIAN)
         step = "g = g + NOISE * np.array([gaussian(SEED, 2 * t), gaussian(SEED, 2 * t + 1)])\n" + step
     init = "\n".join(update.init)
+    if surface_of(settings).is_data:
+        return _numpy_data_script(settings, doc, parts, step, init, helpers)
+    code = _code_of(settings)
     return f'''{doc}
 import math
 
@@ -213,7 +218,6 @@ def pytorch_script(settings: RaceSettings, optimizer_id: str) -> str:
     Raises:
         ValueError: for an unknown optimizer, or a surface with no script template.
     """
-    code = _code_of(settings, torch=True)
     opt = get_optimizer(optimizer_id)
     doc, parts = _header(settings, opt.id, "PyTorch", script_filename(settings, opt.id, "pytorch"))
     h = parts["h"]
@@ -231,6 +235,9 @@ def pytorch_script(settings: RaceSettings, optimizer_id: str) -> str:
         helpers.append(_GAUSSIAN)
         noise = "\n    p.grad += NOISE * torch.tensor([gaussian(SEED, 2 * t), gaussian(SEED, 2 * t + 1)])"
     hyper = "\n".join(f"#   {line}" for line in parts["hyper"].splitlines())
+    if surface_of(settings).is_data:
+        return _torch_data_script(settings, doc, hyper, helpers, call, noise)
+    code = _code_of(settings, torch=True)
     return f'''{doc}
 import math
 
@@ -267,4 +274,151 @@ for t in range(1, STEPS + 1):
 
 x, y = p.tolist()
 print(repr(x), repr(y))
+'''.replace("\n\n\n\n", "\n\n\n")
+
+
+# --- Data surfaces: the samples and the batch order travel in the script ---------------------
+
+_NUMPY_TERMS = {
+    "linear_regression": """\
+r = w * xi + b - yi
+loss, a, c = r * r, 2.0 * r * xi, 2.0 * r""",
+    "logistic_regression": """\
+z = w * xi + b
+if z >= 0.0:  # softplus(z) - y z and sigmoid(z), written so that no exp overflows
+    e = math.exp(-z)
+    s = 1.0 / (1.0 + e)
+    loss = z - yi * z + math.log1p(e)
+else:
+    e = math.exp(z)
+    s = e / (1.0 + e)
+    loss = math.log1p(e) - yi * z
+d = s - yi
+loss, a, c = loss, d * xi, d""",
+}
+
+
+def _data_constants(settings: RaceSettings) -> str:
+    """The samples and each step's batch (None: every step uses every sample), as Python literals."""
+    from ..engine.data import batch_schedule
+    from ..race.settings import batch_size_of
+
+    surf = surface_of(settings)
+    batches = batch_schedule(surf.data.samples, batch_size_of(settings), settings.step_count, settings.seed)
+    order = "None  # the full batch: every step uses every sample" if batches.full else repr(batches.to_json())
+    return (f"# {surf.data.description}: x, then y (a label 0/1 for logistic regression)\n"
+            f"X = {surf.data.x.tolist()!r}\nY = {surf.data.y.tolist()!r}\n"
+            f"# Each step's samples: epochs of {batches.per_epoch} steps, each a permutation of the samples drawn "
+            f"from seed {settings.seed}, cut into batches of {batches.batch_size} and sorted\n"
+            f"BATCHES = {order}")
+
+
+def _numpy_data_script(settings: RaceSettings, doc: str, parts: dict, step: str, init: str, helpers: list[str]) -> str:
+    terms = _body(_NUMPY_TERMS[surface_of(settings).data.model], "        ")
+    return f'''{doc}
+import math
+
+import numpy as np
+
+np.seterr(over="ignore", invalid="ignore")  # a diverging run overflows to inf; the loop stops there
+
+{parts["constants"]}
+{_data_constants(settings)}
+
+# Hyperparameters, by torch.optim's names
+{parts["hyper"]}
+
+
+def loss_and_grad(w, b, indices):
+    """The mean loss over the samples ``indices`` and its gradient in (w, b), summed in that order."""
+    f = gw = gb = 0.0
+    for i in indices:
+        xi, yi = X[i], Y[i]
+{terms}
+        f += loss
+        gw += a
+        gb += c
+    m = len(indices)
+    return f / m, gw / m, gb / m
+
+
+{(chr(10) * 2).join(helpers)}
+EVERY = range(len(X))
+p = np.array(START, dtype=np.float64)
+{init}
+path = [tuple(p.tolist())]
+for t in range(1, STEPS + 1):
+    _, gx, gy = loss_and_grad(*p.tolist(), EVERY if BATCHES is None else BATCHES[t - 1])
+    g = np.array([gx, gy])
+{_body(step)}
+    try:
+        f = loss_and_grad(*p_new.tolist(), EVERY)[0]  # the full-batch loss, as the map shows it
+    except (OverflowError, ValueError):
+        f = math.inf
+    if not (np.isfinite(p_new).all() and math.isfinite(f)):
+        print(f"diverged at step {{t}}; the last finite point is")
+        break
+    p = p_new
+    path.append(tuple(p.tolist()))
+
+print(repr(float(p[0])), repr(float(p[1])))
+'''.replace("\n\n\n\n", "\n\n\n")
+
+
+def _torch_data_script(settings: RaceSettings, doc: str, hyper: str, helpers: list[str], call: str, noise: str) -> str:
+    from ..engine.data import MODELS
+
+    model = MODELS[surface_of(settings).data.model]
+    target = ""
+    if noise:  # the same draws as optviz: one for w, then one for b
+        noise = ("\n    model.weight.grad += NOISE * gaussian(SEED, 2 * t)"
+                 "\n    model.bias.grad += NOISE * gaussian(SEED, 2 * t + 1)")
+        target = f"\nNOISE = {float(settings.noise)!r}\nSEED = {settings.seed}"
+    return f'''{doc}
+import math
+
+import torch
+
+torch.set_default_dtype(torch.float64)
+
+{_data_constants(settings).replace("X = ", "X_LIST = ").replace("Y = ", "Y_LIST = ")}
+X = torch.tensor(X_LIST).reshape(-1, 1)
+Y = torch.tensor(Y_LIST).reshape(-1, 1){target}
+START = {tuple(float(v) for v in settings.start_point)!r}  # (w, b)
+STEPS = {settings.step_count}
+# Hyperparameters, as optviz names them (passed to torch.optim below):
+{hyper}
+
+model = {model.torch_model}  # y_hat = w x + b: its weight is w, its bias b
+loss_of = {model.torch_loss}  # the mean over the batch
+with torch.no_grad():
+    model.weight.fill_(START[0])
+    model.bias.fill_(START[1])
+params = [model.weight, model.bias]
+
+
+def full_loss():
+    with torch.no_grad():
+        return loss_of(model(X), Y)
+
+
+{(chr(10) * 2).join(helpers)}
+p = model  # the optimizer below steps w and b
+optimizer = {call.replace("[p]", "params")}
+path = [(model.weight.item(), model.bias.item())]
+for t in range(1, STEPS + 1):
+    rows = slice(None) if BATCHES is None else torch.tensor(BATCHES[t - 1])
+    optimizer.zero_grad()
+    loss_of(model(X[rows]), Y[rows]).backward(){noise}
+    previous = [q.detach().clone() for q in params]
+    optimizer.step()
+    if not (all(torch.isfinite(q).all() for q in params) and torch.isfinite(full_loss())):
+        print(f"diverged at step {{t}}; the last finite point is")
+        with torch.no_grad():
+            for q, old in zip(params, previous):
+                q.copy_(old)
+        break
+    path.append((model.weight.item(), model.bias.item()))
+
+print(repr(model.weight.item()), repr(model.bias.item()))
 '''.replace("\n\n\n\n", "\n\n\n")

@@ -35,10 +35,11 @@ from pathlib import Path
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from ..engine.data import read_csv
 from ..engine.optimizers import OPTIMIZERS
 from ..engine.simulate import Trajectory
 from ..race.run import race_title, run_race, settings_caption
-from ..race.settings import RaceSettings, from_query, to_query
+from ..race.settings import UPLOADED_KEY, RaceSettings, complete, from_query, surface_of, to_query
 from ..render.figures import CLICK_TRACE, race_map
 from .animation import DEFAULT_SIZE, MAX_FRAMES, gif_bytes, mp4_bytes, render_frames
 from .codegen import numpy_script, pytorch_script, script_filename
@@ -360,10 +361,14 @@ def to_json(settings: RaceSettings, runs: Sequence[Trajectory]) -> str:
             "path": _pairs(t.path),
             "loss": _finite_or_none(t.loss.tolist()),
             "state": {name: _pairs(values) for name, values in t.state.items()},
+            **({} if t.batches is None else {"batch_size": t.batches.batch_size, "batches": t.batches.to_json()}),
         }
         for t in runs
     ]
     document = {"optviz": FILE_VERSION, "settings": to_query(settings), "trajectories": trajectories}
+    surface = surface_of(settings)
+    if surface.is_data:
+        document["data"] = {"model": surface.data.model, "x": surface.data.x.tolist(), "y": surface.data.y.tolist()}
     return json.dumps(document, allow_nan=False, separators=(",", ":"))
 
 
@@ -403,9 +408,27 @@ def from_json(text: str | bytes) -> tuple[RaceSettings, tuple[str, ...]]:
         ValueError: the text is not an optviz JSON export at all.
     """
     query, notices = read_query(text)
+    data = _uploaded_data(text, query)
+    if data is not None:
+        query.pop(UPLOADED_KEY)
     settings = from_query(query)
+    if data is not None and settings.surface == data.model:
+        settings = complete(replace(settings, data=data))
     notices = (*notices, *settings.notices)
     return replace(settings, notices=notices), notices
+
+
+def _uploaded_data(text: str | bytes, query: dict[str, str]):
+    """The uploaded samples a JSON export carries (checked as an uploaded CSV is), or None."""
+    if query.get(UPLOADED_KEY) != "uploaded":
+        return None
+    data = json.loads(text).get("data")
+    try:
+        model, xs, ys = data["model"], data["x"], data["y"]
+        rows = "\n".join(f"{x!r},{y!r}" for x, y in zip(xs, ys, strict=True))
+        return read_csv("x,y\n" + rows, model)
+    except (TypeError, KeyError, ValueError):
+        return None  # from_query then says the samples are not there and shows generated ones
 
 
 # --- One entry point for every format -------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..engine.optimizers import OPTIMIZERS
 from ..engine.presets import view_tolerance
 from ..engine.simulate import Trajectory, simulate
-from .settings import RaceSettings, surface_of
+from .settings import RaceSettings, batch_size_of, surface_of
 
 
 def run_race(settings: RaceSettings) -> tuple[list[Trajectory], dict[str, str]]:
@@ -31,6 +31,7 @@ def run_race(settings: RaceSettings) -> tuple[list[Trajectory], dict[str, str]]:
                     noise=settings.noise,
                     seed=settings.seed,
                     tol=view_tolerance(surface_of(settings)),
+                    batch_size=batch_size_of(settings),
                     **settings.params_of(oid),
                 )
             )
@@ -42,6 +43,10 @@ def run_race(settings: RaceSettings) -> tuple[list[Trajectory], dict[str, str]]:
 def race_title(settings: RaceSettings, runs: list[Trajectory]) -> str:
     """The map's title: surface, how many optimizers, steps, and the noise if any."""
     noise = f", noise {settings.noise:g} (seed {settings.seed})" if settings.noise else ""
+    batch = batch_size_of(settings)
+    if batch is not None:
+        n = surface_of(settings).data.samples
+        noise += ", full batch" if batch == n else f", batch {batch} of {n} (seed {settings.seed})"
     count = f"{len(runs)} optimizer{'s' if len(runs) != 1 else ''}"
     return f"{surface_of(settings).name}: {count}, {settings.step_count} steps{noise}"
 

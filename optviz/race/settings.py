@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+from ..engine.data import MAX_SAMPLES, MIN_SAMPLES, MODELS, DataSet, data_surface, generate
 from ..engine.optimizers import DEFAULT_OPTIMIZERS, OPTIMIZERS, resolve_hyperparameters
 from ..engine.presets import decay_stops, nice_log_grid, surface_defaults
 from ..engine.surfaces import MAX_BOUND, MIN_SPAN, SURFACES, Surface, check_bounds, get_surface
@@ -44,6 +45,10 @@ SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
 DEFAULT_CAMERA = (-60.0, 30.0)
 LR_RANGE = OPTIMIZERS["sgd"].hyperparameter("lr").slider_range
 NOISE_OPTIONS = (0.0, *nice_log_grid(1e-3, MAX_NOISE, (1.0, 2.0, 5.0)))
+SAMPLE_OPTIONS = (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+BATCH_OPTIONS = (1, 2, 5, 10, 20, 32, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+SPREAD_OPTIONS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0)
+OUTLIER_OPTIONS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,12 @@ class RaceSettings:
     equal_axes: bool = True  # the map draws x and y to one scale
     focus: str | None = None  # an optimizer drawn in full, the others faded
     inside: str | None = None  # an optimizer whose state and steps are shown beneath the map
+    samples: int = 200  # a data surface's generated data: how many samples, their seed, spread, outliers
+    data_seed: int = 0
+    spread: float | None = None  # None: the model's default (class overlap or noise std)
+    outliers: float = 0.0
+    batch_size: int = 10  # a data surface's samples per step; the samples or more: the full batch
+    data: DataSet | None = None  # uploaded samples (not in a link), used instead of generated ones
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -102,7 +113,30 @@ def surface_of(settings: RaceSettings) -> Surface:
     """
     if settings.surface == CUSTOM:
         return _typed_surface(settings.formula or "", settings.bounds or DEFAULT_CUSTOM_BOUNDS)
+    if settings.surface in MODELS:
+        if settings.data is not None and settings.data.model == settings.surface:
+            return data_surface(settings.data)
+        return _generated_surface(settings.surface, settings.samples, settings.data_seed, settings.spread,
+                                  settings.outliers)
     return get_surface(settings.surface)
+
+
+def is_data(settings: RaceSettings) -> bool:
+    """Whether the race trains a model on samples (a data surface)."""
+    return settings.surface in MODELS
+
+
+def batch_size_of(settings: RaceSettings) -> int | None:
+    """The batch size a race's runs use: None off a data surface, at most the samples on one."""
+    if not is_data(settings):
+        return None
+    return min(settings.batch_size, surface_of(settings).data.samples)
+
+
+@lru_cache(maxsize=64)
+def _generated_surface(model: str, samples: int, seed: int, spread: float | None, outliers: float) -> Surface:
+    spread = MODELS[model].spread_default if spread is None else spread
+    return data_surface(generate(model, samples, seed, spread, outliers))
 
 
 @lru_cache(maxsize=128)
@@ -126,6 +160,8 @@ def complete(settings: RaceSettings) -> RaceSettings:
     params = {oid: {**defaults[oid], **dict(chosen.get(oid, ()))} for oid in settings.optimizers}
     start = settings.start if settings.start is not None else surface.start
     steps = settings.steps if settings.steps is not None else surface.steps
+    if is_data(settings) and settings.spread is None:
+        settings = replace(settings, spread=MODELS[settings.surface].spread_default)
     return with_params(replace(settings, start=start, steps=steps), params)
 
 
@@ -139,7 +175,7 @@ def with_params(settings: RaceSettings, params: Mapping[str, Mapping[str, float 
 
 
 def _read_surface(text: str, so_far: dict) -> str:
-    if text in SURFACES or text == CUSTOM:
+    if text in SURFACES or text in MODELS or text == CUSTOM:
         return text
     raise Refused("not a known surface")
 
@@ -199,11 +235,27 @@ def _is_custom(so_far: dict) -> bool:
     return so_far.get("surface") == CUSTOM
 
 
+def _is_data(so_far: dict) -> bool:
+    return so_far.get("surface") in MODELS
+
+
+def _read_spread(text: str, so_far: dict) -> float:
+    model = MODELS[so_far["surface"]]
+    lo, hi = model.spread_range
+    return checked(finite, f"expected the {model.spread} from {lo:g} to {hi:g}", lambda v: lo <= v <= hi)(text, so_far)
+
+
+def _shuffles(settings: RaceSettings) -> bool:
+    """Whether the seed picks something: gradient noise, or the mini-batches' order."""
+    return bool(settings.noise) or (is_data(settings) and settings.batch_size < surface_of(settings).data.samples)
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
-        "surface", "surface", "--surface", "ID", f"the surface: {', '.join(SURFACES)}, or custom",
+        "surface", "surface", "--surface", "ID",
+        f"the surface: {', '.join(SURFACES)}; a model trained on data: {', '.join(MODELS)}; or custom",
         _read_surface, lambda s: s.surface,
-        Widget("surface", "Surface", ("surface",), options=(*SURFACES, CUSTOM)),
+        Widget("surface", "Surface", ("surface",), options=(*SURFACES, *MODELS, CUSTOM)),
     ),
     Setting(
         "formula", "f", "--formula", "EXPR", "with --surface custom: f(x, y) as typed, e.g. 'x^2 + 10*sin(y)'",
@@ -217,6 +269,49 @@ SETTINGS: tuple[Setting, ...] = (
         lambda s: ",".join(text_of(v) for v in sum(s.bounds or DEFAULT_CUSTOM_BOUNDS, ())) if s.surface == CUSTOM else None,
         Widget("bounds", "View", ("x_min", "x_max", "y_min", "y_max"), shown_if=_is_custom),
         applies_if=_is_custom,
+    ),
+    Setting(
+        "samples", "samples", "--samples", "N", f"with a data surface: samples generated, {MIN_SAMPLES} to {MAX_SAMPLES:,} (default: 200)",
+        checked(int, f"expected a whole number from {MIN_SAMPLES} to {MAX_SAMPLES}", lambda v: MIN_SAMPLES <= v <= MAX_SAMPLES),
+        lambda s: str(s.samples) if is_data(s) and s.data is None else None,
+        Widget("int_choice", "Samples", ("samples",), options=SAMPLE_OPTIONS, shown_if=_is_data),
+        applies_if=_is_data,
+    ),
+    Setting(
+        "data_seed", "data_seed", "--data-seed", "N", "with a data surface: the seed the samples are drawn from (default: 0)",
+        checked(int, f"expected a whole number from 0 to {MAX_SEED}", lambda v: 0 <= v <= MAX_SEED),
+        lambda s: str(s.data_seed) if is_data(s) and s.data is None else None,
+        Widget("int", "Data seed", ("data_seed",), low=0, high=MAX_SEED, shown_if=_is_data),
+        applies_if=_is_data,
+    ),
+    Setting(
+        "spread", "spread", "--spread", "S",
+        "with a data surface: the class overlap (logistic, default 1) or the noise std (linear, default 1)",
+        _read_spread, lambda s: text_of(s.spread) if is_data(s) and s.data is None and s.spread not in (None, MODELS[s.surface].spread_default)
+        else None,
+        Widget("choice_slider", "Class overlap, or noise (std)", ("spread",), options=SPREAD_OPTIONS, shown_if=_is_data,
+               help="Logistic regression: each class's spread around -1 and +1 (small: separable, no minimum). "
+                    "Linear regression: the noise around y = 2x + 1."),
+        applies_if=_is_data,
+    ),
+    Setting(
+        "outliers", "outliers", "--outliers", "FRACTION",
+        "with a data surface: the share of samples made outliers (flipped labels, or y moved by 10), 0 to 0.5",
+        checked(finite, "expected a fraction from 0 to 0.5", lambda v: 0 <= v <= 0.5),
+        lambda s: text_of(s.outliers) if is_data(s) and s.data is None and s.outliers else None,
+        Widget("choice_slider", "Outliers", ("outliers",), options=OUTLIER_OPTIONS, format="{:.0%}", shown_if=_is_data),
+        applies_if=_is_data,
+    ),
+    Setting(
+        "batch_size", "batch", "--batch-size", "N",
+        f"with a data surface: samples per step, 1 to {MAX_SAMPLES:,}; the samples or more is the full batch (default: 10)",
+        checked(int, f"expected a whole number from 1 to {MAX_SAMPLES}", lambda v: 1 <= v <= MAX_SAMPLES),
+        lambda s: str(s.batch_size) if is_data(s) else None,
+        Widget("int_choice", "Batch size", ("batch_size",), options=BATCH_OPTIONS, shown_if=_is_data,
+               help="Samples per step. Each epoch shuffles the samples (from the seed below); the last batch of an "
+                    "epoch is smaller when the batch size does not divide the samples. The samples or more: the "
+                    "full batch, the exact gradient."),
+        applies_if=_is_data,
     ),
     Setting(
         "optimizers", "optimizers", "--optimizers", "ID,ID,...",
@@ -261,10 +356,11 @@ SETTINGS: tuple[Setting, ...] = (
                help="Gaussian noise added to every gradient component, as a mini-batch would."),
     ),
     Setting(
-        "seed", "seed", "--seed", "N", f"noise seed, 0 to {MAX_SEED} (default: 0)",
+        "seed", "seed", "--seed", "N", f"seed of the gradient noise and of the mini-batches' order, 0 to {MAX_SEED} (default: 0)",
         checked(int, f"expected a whole number from 0 to {MAX_SEED}", lambda v: 0 <= v <= MAX_SEED),
-        lambda s: str(s.seed) if s.noise else None,
-        Widget("int", "Noise seed", ("seed",), low=0, high=MAX_SEED, enabled_if=lambda v: v.get("noise", 0) > 0),
+        lambda s: str(s.seed) if _shuffles(s) else None,
+        Widget("int", "Seed (noise, batch order)", ("seed",), low=0, high=MAX_SEED,
+               enabled_if=lambda v: v.get("noise", 0) > 0 or _is_data(v)),
     ),
     Setting(
         "speed", "speed", "--speed", "X", "animation speed for GIF, MP4 and HTML: 0.25, 0.5, 1, 2 or 4 (default: 1)",
@@ -315,7 +411,13 @@ SETTING = {row.name: row for row in SETTINGS}
 def to_query(settings: RaceSettings) -> dict[str, str]:
     """Query parameters for complete ``settings``: every row that is not at its default (the
     surface, optimizers, start, steps and each lr always)."""
-    return write_rows(SETTINGS, settings)
+    query = write_rows(SETTINGS, settings)
+    if is_data(settings) and settings.data is not None:
+        query[UPLOADED_KEY] = "uploaded"  # the samples themselves travel in a JSON export, not a link
+    return query
+
+
+UPLOADED_KEY = "data"
 
 
 def from_query(query: Mapping[str, str | list[str]]) -> RaceSettings:
@@ -333,6 +435,9 @@ def from_query(query: Mapping[str, str | list[str]]) -> RaceSettings:
             notices.append(f"Ignored the formula f={so_far['formula']!r}: {err}.")
             for name in ("surface", "formula", "bounds"):
                 so_far.pop(name)
+    if q.pop(UPLOADED_KEY, None) is not None and _is_data(so_far):
+        notices.append("The race used uploaded samples, which a link does not carry: generated samples are shown "
+                       "(a JSON export carries them).")
     known = {row.key for row in SETTINGS}
     params = _read_hyperparameters({k: v for k, v in q.items() if k not in known}, notices)
     return replace(complete(with_params(RaceSettings(**so_far), params)), notices=tuple(notices))

@@ -14,6 +14,7 @@ from ..engine.presets import decay_stops, nice_log_grid
 from ..engine.replay import replay
 from ..engine.simulate import Trajectory, simulate
 from ..engine.surfaces import SURFACES
+from .settings import RaceSettings, complete, with_params
 from .table import Refused, Setting, Widget, checked, finite, last_values, read_rows, text_of, write_rows
 
 RMSPROP_DECAYS = tuple(v for v in decay_stops(0.999) if v >= 0.5)
@@ -189,3 +190,21 @@ def largest_gap(runs: list[Trajectory]) -> tuple[float, int, int, int]:
             if gaps[k] > best[0]:
                 best = (float(gaps[k]), k, i, j)
     return best
+
+
+REAL_MODEL_LRS = {"sgd": 2.0, "rprop": 0.01, "rmsprop": 0.02}
+"""Each optimizer's learning rate in both races (Rprop's is its first step size)."""
+
+
+def real_model_races(batch_size: int = 10) -> tuple[RaceSettings, RaceSettings]:
+    """The argument on a real model: SGD, Rprop and RMSProp training logistic regression on 200
+    samples, with the full batch and with batches of ``batch_size``, at the same learning rates."""
+    full = complete(RaceSettings(surface="logistic_regression", optimizers=tuple(REAL_MODEL_LRS), samples=200,
+                                 batch_size=200, steps=300))
+    full = with_params(full, {oid: {**dict(p), "lr": REAL_MODEL_LRS[oid]} for oid, p in full.hyperparameters})
+    return full, replace(full, batch_size=batch_size)
+
+
+def excess_loss(run: Trajectory, surface) -> float:
+    """How far above the minimum a run's full-batch loss ends, averaged over its last 50 steps."""
+    return float(np.mean(run.loss[-50:]) - surface.min_value)

@@ -18,6 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 from _plotly_utils.utils import convert_to_base64
 
+from ..engine.data import batch_gradient
 from ..engine.optimizers import OPTIMIZERS
 from ..engine.simulate import Trajectory, surface_grid
 from ..engine.surfaces import Surface, get_surface
@@ -361,8 +362,13 @@ def race_figure(
         ))
     frames = _path_frames(trajectories, drawn, shown, first_path,
                           coordinates=lambda t, index: (t.path[index, 0], t.path[index, 1]))
+    movers = []  # traces that change with the frames, after every other trace
     if looked_at is not None:
-        moving, per_frame = _inside_movers(surf, looked_at, shown)
+        movers.append(_inside_movers(surf, looked_at, shown))
+    if surf.is_data:
+        traces += _data_points(surf)
+        movers.append(_model_movers(surf, trajectories, shown, styles))
+    for moving, per_frame in movers:
         for frame, extra in zip(frames, per_frame, strict=True):
             frame["data"] += extra
             frame["traces"] = list(range(len(traces) + len(moving)))
@@ -397,6 +403,9 @@ def race_figure(
         _inside_layout(layout, looked_at)
         if legend:  # the vertical colour bar belongs beside the map, not across the charts beneath
             traces[1]["marker"]["colorbar"].update(y=INSIDE_MAP[0], yanchor="bottom", len=1 - INSIDE_MAP[0])
+    if surf.is_data:  # after the inside's layout: the data chart takes the map's height
+        _data_layout(layout, surf, legend)
+        traces[1]["marker"]["colorbar"].update(x=DATA_MAP_WIDTH + (0.01 if legend else 0.0))
     if len(frames) > 1:
         below = INSIDE_TITLE_ROOM if looked_at is not None else 0
         layout.update(_animation_controls([f["name"] for f in frames], frame_ms, below=below))
@@ -458,28 +467,37 @@ def _inside_movers(surface: Surface, t: Trajectory, shown: np.ndarray) -> tuple[
     size_range = _log_span(_step_sizes(t)[1:].ravel())
 
     def arrow(name: str, dash: str) -> dict:
+        tone = {"solid": colour, "dash": "#222222", "dot": "#b8860b"}[dash]  # taken, full gradient, mini-batch
         return dict(type="scatter", mode="lines+markers", name=name, showlegend=True, legendgroup="inside",
-                    line=dict(color=colour if dash == "solid" else "#222222", width=2.5, dash=dash),
-                    marker=dict(symbol=["circle", "arrow"], size=[0, 13], angleref="previous",
-                                color=colour if dash == "solid" else "#222222"), hoverinfo="skip")
+                    line=dict(color=tone, width=2.5, dash=dash),
+                    marker=dict(symbol=["circle", "arrow"], size=[0, 13], angleref="previous", color=tone),
+                    hoverinfo="skip")
 
     def cursor(axes: str) -> dict:
         return dict(type="scatter", mode="lines", xaxis=f"x{axes}", yaxis=f"y{axes}", showlegend=False,
                     line=dict(color="#555555", width=1, dash="dot"), hoverinfo="skip")
 
-    moving = [arrow("step taken", "solid"), arrow("plain gradient step (-lr g)", "dash"), cursor("2"), cursor("3")]
+    batches = t.batches if surface.is_data and t.batches is not None and not t.batches.full else None
+    plain = "full-batch gradient step (-lr g)" if batches is not None else "plain gradient step (-lr g)"
+    moving = [arrow("step taken", "solid"), arrow(plain, "dash"), cursor("2"), cursor("3")]
+    if batches is not None:
+        moving.append(arrow("mini-batch gradient step (-lr g_batch)", "dot"))
     per_frame = []
     for step in shown.tolist():
         k = min(step, last)
         x, y = t.path[k]
         _, gx, gy = surface.value_and_grad(x, y)
         nx, ny = t.path[min(k + 1, last)]
-        per_frame.append([
+        frame = [
             {"type": "scatter", "x": _raw([x, nx]), "y": _raw([y, ny])},
             {"type": "scatter", "x": _raw([x, x - lr * gx]), "y": _raw([y, y - lr * gy])},
             {"type": "scatter", "x": [max(k, 1)] * 2, "y": list(state_range)},
             {"type": "scatter", "x": [max(k, 1)] * 2, "y": list(size_range)},
-        ])
+        ]
+        if batches is not None:  # the batch the next step uses, at this point
+            bx, by = batch_gradient(surface, x, y, batches[min(k + 1, len(batches))])
+            frame.append({"type": "scatter", "x": _raw([x, x - lr * bx]), "y": _raw([y, y - lr * by])})
+        per_frame.append(frame)
     return moving, per_frame
 
 
@@ -507,6 +525,65 @@ def _inside_layout(layout: dict, t: Trajectory) -> None:
 
 
 FADED = 0.18  # opacity of the paths not in focus
+DATA_MAP_WIDTH = 0.58  # a data surface's map: its share of the width, the data and models beside it
+DATA_POINTS = 2000  # samples drawn at most (every k-th beyond)
+MODEL_POINTS = 60  # points along each model's curve
+
+
+def _data_points(surf: Surface) -> list[dict]:
+    """The samples, on the chart beside the map: x against y (for a classifier, the 0/1 label
+    with a little vertical spread so that equal points stay visible)."""
+    data = surf.data
+    keep = _thin(data.samples, DATA_POINTS)
+    x, y = data.x[keep], data.y[keep]
+    classifier = surf.id == "logistic_regression"
+    if classifier:
+        y = y + 0.06 * np.sin(np.arange(len(keep)) * 2.399963)  # a fixed, even spread (the golden angle)
+    shown = f"{len(keep):,} of {data.samples:,} samples" if len(keep) < data.samples else f"{data.samples:,} samples"
+    return [dict(type="scatter", x=_r(x), y=_r(y), mode="markers", xaxis="x4", yaxis="y4", showlegend=False,
+                 name=shown, marker=dict(size=5, color="rgba(60,60,60,0.45)", line=dict(width=0)),
+                 hovertemplate="x %{x:.3g}, y %{y:.3g}<extra>sample</extra>")]
+
+
+def _model_curve(surf: Surface, w: float, b: float, xs: np.ndarray) -> np.ndarray:
+    """The model's prediction along ``xs``: the probability of label 1, or the fitted line."""
+    z = w * xs + b
+    if surf.id == "logistic_regression":
+        return 0.5 * (1.0 + np.tanh(0.5 * z))
+    return z
+
+
+def _model_movers(surf: Surface, trajectories: Sequence[Trajectory], shown: np.ndarray, styles) -> tuple[list[dict], list[list[dict]]]:
+    """Each optimizer's model at the frame's step, in its colour, over the samples."""
+    lo, hi = float(surf.data.x.min()), float(surf.data.x.max())
+    pad = 0.05 * (hi - lo or 1.0)
+    xs = np.linspace(lo - pad, hi + pad, MODEL_POINTS)
+    moving = [dict(type="scatter", mode="lines", xaxis="x4", yaxis="y4", showlegend=False, name=f"{name}'s model",
+                   line=dict(color=colour, width=2), hovertemplate=f"{name}: %{{y:.3g}} at x %{{x:.3g}}<extra></extra>")
+              for name, colour in styles]
+    per_frame = []
+    for step in shown.tolist():
+        frame = []
+        for t in trajectories:
+            w, b = t.path[min(step, len(t.path) - 1)]
+            frame.append({"type": "scatter", "x": _raw(xs), "y": _raw(_model_curve(surf, w, b, xs))})
+        per_frame.append(frame)
+    return moving, per_frame
+
+
+def _data_layout(layout: dict, surf: Surface, legend: bool) -> None:
+    """The map on the left, the samples and each optimizer's model on the right."""
+    layout["xaxis"]["domain"] = [0.0, DATA_MAP_WIDTH]
+    layout["xaxis"]["title"] = dict(text="w")
+    layout["yaxis"]["title"] = dict(text="b")
+    classifier = surf.id == "logistic_regression"
+    y = surf.data.y
+    span = [-0.15, 1.15] if classifier else [float(y.min()) - 0.5, float(y.max()) + 0.5]
+    axis = dict(showgrid=True, gridcolor=GRID_COLOR, zeroline=False, automargin=False)
+    layout["xaxis4"] = dict(**axis, domain=[DATA_MAP_WIDTH + (0.17 if legend else 0.13), 1.0], anchor="y4",
+                            title=dict(text="x (data)"))
+    layout["yaxis4"] = dict(**axis, domain=layout["yaxis"].get("domain", [0.0, 1.0]), anchor="x4", range=span,
+                            title=dict(text="P(y = 1)" if classifier else "y", standoff=4, font=dict(size=12)))
 
 
 def _path_frames(trajectories: Sequence[Trajectory], drawn: Sequence[np.ndarray], shown: np.ndarray,
@@ -862,7 +939,15 @@ def loss_figure(surface: str | Surface, trajectories: Sequence[Trajectory], *, h
         keep = _thin(len(values), MAX_PATH_POINTS)
         traces.append(_line(keep, values[keep], t))
     y_title = "f - f_min (log)" if log_axis else "f"
-    return _figure(traces, _line_layout("Loss", y_title, "log" if log_axis else "linear", height, "loss"))
+    layout = _line_layout("Loss", y_title, "log" if log_axis else "linear", height, "loss")
+    batches = next((t.batches for t in trajectories if t.batches is not None and not t.batches.full), None)
+    if batches is not None:  # mini-batches: the full-batch loss, with each epoch's end marked
+        layout["title"]["text"] = f"Full-batch loss; dotted lines: epochs of {batches.per_epoch} steps"
+        every = max(1, -(-batches.steps // batches.per_epoch) // 30) * batches.per_epoch  # at most about 30 lines
+        layout["shapes"] = [dict(type="line", xref="x", yref="paper", x0=e, x1=e, y0=0, y1=1,
+                                 line=dict(color="#999999", width=1, dash="dot"))
+                            for e in range(every, batches.steps + 1, every)]
+    return _figure(traces, layout)
 
 
 def _line(steps: np.ndarray, values: np.ndarray, t: Trajectory) -> dict:

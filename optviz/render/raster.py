@@ -14,7 +14,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from ..engine.simulate import evaluate_grid
+from ..engine.simulate import grid_values
 from ..engine.surfaces import Surface, get_surface
 
 CONTOUR_STOPS = ((0.0, "#ffffff"), (0.4, "#deebf7"), (0.75, "#9ecae1"), (1.0, "#4292c6"))
@@ -43,7 +43,7 @@ def colour_scale(surface: str | Surface, width: int = 800, height: int = 600, bo
     another picture (a wider view around it) to be coloured the same way."""
     surf = get_surface(surface)
     (x_lo, x_hi), (y_lo, y_hi) = bounds or surf.bounds
-    z = evaluate_grid(surf.index, surf.address, np.linspace(x_lo, x_hi, width), np.linspace(y_hi, y_lo, height))
+    z = grid_values(surf, np.linspace(x_lo, x_hi, width), np.linspace(y_hi, y_lo, height))
     finite = np.isfinite(z)
     floor = float(z[finite].min()) if finite.any() else 0.0
     values, _ = colour_levels(surf, z, floor)
@@ -68,7 +68,7 @@ def contour_bands(
     (x_lo, x_hi), (y_lo, y_hi) = bounds or surf.bounds
     xs = np.linspace(x_lo, x_hi, width)
     ys = np.linspace(y_hi, y_lo, height)
-    values, meaning = colour_levels(surf, evaluate_grid(surf.index, surf.address, xs, ys), None if scale is None else scale[0])
+    values, meaning = colour_levels(surf, grid_values(surf, xs, ys), None if scale is None else scale[0])
     finite = np.isfinite(values)
     if scale is not None:
         low, high = scale[1], scale[2]
