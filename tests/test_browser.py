@@ -10,6 +10,7 @@ import math
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from playwright.sync_api import Page, sync_playwright
 from serving import serving
@@ -480,5 +481,33 @@ def test_a_data_surface_takes_an_uploaded_csv_and_names_a_bad_one(server, browse
         page.wait_for_timeout(300)
     assert page.evaluate(samples) == "12 samples"
     assert "data=uploaded" in page.url
+    assert page.locator("[data-testid=stException]").count() == 0
+    page.close()
+
+
+def test_a_click_on_a_sweep_cell_opens_that_race_in_the_playground(server, browser):
+    from urllib.parse import parse_qs, urlparse
+
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    page.goto(server + "/maps")
+    ready = """() => { const gd = document.querySelector('.js-plotly-plot');
+        return gd && gd._fullLayout && gd._fullLayout.meta && gd._fullLayout.meta.kind === 'sweep'; }"""
+    page.wait_for_function(ready, timeout=120_000)
+    page.wait_for_timeout(1500)
+    box = page.evaluate("""() => { const gd = document.querySelector('.js-plotly-plot');
+        const r = gd.querySelector('.nsewdrag').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; }""")
+    left, top, width, height = box
+    page.mouse.click(left + 0.5 * width, top + 0.25 * height)  # lr at the middle of 1e-4..1 (log), alpha high
+    deadline = time.monotonic() + 60
+    while "optimizers=rmsprop" not in page.url and time.monotonic() < deadline:  # switch_page: no page load
+        page.wait_for_timeout(250)
+    query = {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+    assert query["surface"] == "quadratic" and query["start"] == "-5.0,-2.0"
+    assert 10 ** -2.2 < float(query["rmsprop.lr"]) < 10 ** -1.8  # the cell under the click
+    assert 0.8 < float(query["rmsprop.alpha"]) < 0.9
+    lrs = np.geomspace(1e-4, 1.0, 100)
+    assert np.isclose(lrs, float(query["rmsprop.lr"]), rtol=1e-12).any()  # exactly one of the sweep's values
+    settled(page, """() => { const gd = document.querySelector('.js-plotly-plot');
+        return gd && gd._fullData && gd._fullData.some(t => t.name === 'RMSProp') ? 1 : null; }""")
     assert page.locator("[data-testid=stException]").count() == 0
     page.close()

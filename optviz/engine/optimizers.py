@@ -215,14 +215,26 @@ def rprop(H, S, i, x, g, t):
 @njit(cache=True, error_model="numpy", inline="always")
 def _adam_core(lr, beta1, beta2, eps, amsgrad, S, i, g, t):
     """The shared Adam step for one coordinate; returns the displacement to add to x."""
+    bias_correction1, bias_correction2_sqrt = _adam_corrections(beta1, beta2, t)
+    return _adam_corrected(lr, beta1, beta2, eps, amsgrad, S, i, g, bias_correction1, bias_correction2_sqrt)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _adam_corrections(beta1, beta2, t):
+    """Adam's bias corrections at step t: 1 - beta1^t and sqrt(1 - beta2^t) (as a power 0.5, as torch)."""
+    bias_correction2 = 1.0 - beta2**t
+    return 1.0 - beta1**t, bias_correction2**0.5
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _adam_corrected(lr, beta1, beta2, eps, amsgrad, S, i, g, bias_correction1, bias_correction2_sqrt):
+    """The Adam step with its bias corrections given (a batch whose lanes share the betas
+    computes them once a step: the powers were nine tenths of Adam's time in a batch)."""
     exp_avg = _lerp(S[0, i], g, 1.0 - beta1)
     exp_avg_sq = S[1, i] * beta2 + (1.0 - beta2) * g * g
     S[0, i] = exp_avg
     S[1, i] = exp_avg_sq
-    bias_correction1 = 1.0 - beta1**t
-    bias_correction2 = 1.0 - beta2**t
     step_size = lr / bias_correction1
-    bias_correction2_sqrt = bias_correction2**0.5
     max_exp_avg_sq = choose(amsgrad, max(S[2, i], exp_avg_sq), 0.0)
     S[2, i] = max_exp_avg_sq
     denom = math.sqrt(choose(amsgrad, max_exp_avg_sq, exp_avg_sq)) / bias_correction2_sqrt + eps
@@ -375,6 +387,16 @@ def update(index: int, H: np.ndarray, S: np.ndarray, i: int, x: float, g: float,
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def _same_in_every_lane(H: np.ndarray, row: int) -> bool:
+    """Whether every lane holds the same value of hyperparameter ``row``."""
+    first = H[row, 0]
+    same = True
+    for i in range(2 * LANES):
+        same &= H[row, i] == first
+    return same
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def update_lanes(index, H: np.ndarray, S: np.ndarray, P: np.ndarray, G: np.ndarray, t: float, previous: np.ndarray) -> None:
     """Update the 2 * LANES coordinates P[i] with gradients G[i], columns i of H and S, in place;
     ``previous`` receives P as it was (the copy rides along in the same loop).
@@ -410,14 +432,26 @@ def update_lanes(index, H: np.ndarray, S: np.ndarray, P: np.ndarray, G: np.ndarr
         for i in range(2 * LANES):
             previous[i] = P[i]
             P[i] = rprop(H, S, i, P[i], G[i], t)
-    elif index == 7:
-        for i in range(2 * LANES):
-            previous[i] = P[i]
-            P[i] = adam(H, S, i, P[i], G[i], t)
-    elif index == 8:
-        for i in range(2 * LANES):
-            previous[i] = P[i]
-            P[i] = adamw(H, S, i, P[i], G[i], t)
+    elif index == 7 or index == 8:
+        if _same_in_every_lane(H, 1) and _same_in_every_lane(H, 2):  # the betas: correct once for all lanes
+            bc1, bc2_sqrt = _adam_corrections(H[1, 0], H[2, 0], t)
+            for i in range(2 * LANES):
+                previous[i] = P[i]
+                lr, beta1, beta2, eps, amsgrad, wd = H[0, i], H[1, i], H[2, i], H[3, i], H[4, i] != 0.0, H[5, i]
+                if index == 7:
+                    x = P[i]
+                    P[i] = x + _adam_corrected(lr, beta1, beta2, eps, amsgrad, S, i, G[i] + wd * x, bc1, bc2_sqrt)
+                else:
+                    x = P[i] * (1.0 - lr * wd)
+                    P[i] = x + _adam_corrected(lr, beta1, beta2, eps, amsgrad, S, i, G[i], bc1, bc2_sqrt)
+        elif index == 7:
+            for i in range(2 * LANES):
+                previous[i] = P[i]
+                P[i] = adam(H, S, i, P[i], G[i], t)
+        else:
+            for i in range(2 * LANES):
+                previous[i] = P[i]
+                P[i] = adamw(H, S, i, P[i], G[i], t)
     elif index == 9:
         for i in range(2 * LANES):
             previous[i] = P[i]
@@ -1169,10 +1203,24 @@ def resolve_hyperparameter_table(optimizer: str | Optimizer, overrides: dict | N
     for name, arr in arrays.items():
         p = opt.hyperparameter(name)
         col = opt.names.index(name)
-        converted = np.array([_as_value(p, opt.id, v.item() if isinstance(v, np.generic) else v) for v in arr],
-                             dtype=np.float64)
-        table[:, col] = converted
-    if arrays:
-        for row in table:
+        table[:, col] = _numeric_column(p, arr) if not p.is_bool else None
+        if p.is_bool or np.isnan(table[:, col]).any():  # one by one: the first bad value, named
+            table[:, col] = np.array([_as_value(p, opt.id, v.item() if isinstance(v, np.generic) else v) for v in arr],
+                                     dtype=np.float64)
+    if arrays and opt.check is not None:
+        for row in np.unique(table, axis=0):  # each distinct setting once
             _check_cross(opt, dict(zip(opt.names, row.tolist(), strict=False)))
     return table
+
+
+def _numeric_column(p: Hyperparameter, arr: np.ndarray) -> np.ndarray:
+    """A column of numbers checked all at once (a sweep's 160,000 values in a millisecond); NaN
+    throughout when the values are not plain numbers or one is out of range, for the caller to
+    name the first bad one."""
+    plain = arr.tolist()  # numpy numbers become Python ones
+    if not set(map(type, plain)) <= {float, int}:  # bools, strings, other objects: the slow path names them
+        return np.full(len(arr), np.nan)
+    values = np.array(plain, dtype=np.float64)
+    above = values > p.low if p.low_open else values >= p.low
+    below = values < p.high if p.high_open else values <= p.high
+    return values if (np.isfinite(values) & above & below).all() else np.full(len(arr), np.nan)

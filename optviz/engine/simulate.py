@@ -125,10 +125,12 @@ def _integrate(sid, address, oid, h, x0, y0, steps, noise, seed, minima, tol, pa
 
 
 @njit(cache=True, error_model="numpy")
-def _integrate_minibatch(address, oid, h, x0, y0, steps, noise, seed, minima, tol, indices, offsets, path, loss, states):
+def _integrate_minibatch(address, oid, h, x0, y0, steps, noise, seed, minima, tol, indices, offsets, path, loss, states,
+                         record=True):
     """:func:`_integrate` on a data surface with mini-batches: step t's gradient is the mean
     over samples ``indices[offsets[t-1]:offsets[t]]`` at the current point; ``loss`` records the
-    full-batch loss at each point (what the map's contours show)."""
+    full-batch loss at each point (what the map's contours show). Without ``record`` only row 0
+    of path and loss is written, and the last point goes there (a batch of runs keeps only that)."""
     H = np.empty((h.shape[0], 2))
     for k in range(h.shape[0]):
         H[k, 0] = h[k]
@@ -141,7 +143,8 @@ def _integrate_minibatch(address, oid, h, x0, y0, steps, noise, seed, minima, to
     path[0, 0] = x
     path[0, 1] = y
     loss[0] = f
-    states[0] = np.nan
+    if record:
+        states[0] = np.nan
     if not math.isfinite(f):
         return 1, 0, -1, -1
     reached_index = _nearest_within(minima, tol, x, y)
@@ -156,12 +159,14 @@ def _integrate_minibatch(address, oid, h, x0, y0, steps, noise, seed, minima, to
         f = data_loss(address, x, y)[0]
         if not (math.isfinite(x) and math.isfinite(y) and math.isfinite(f)):
             return t, t, reached_at, reached_index
-        path[t, 0] = x
-        path[t, 1] = y
-        loss[t] = f
-        for k in range(STATE_WIDTH):
-            states[t, 0, k] = S[k, 0]
-            states[t, 1, k] = S[k, 1]
+        row = t if record else 0
+        path[row, 0] = x
+        path[row, 1] = y
+        loss[row] = f
+        if record:
+            for k in range(STATE_WIDTH):
+                states[t, 0, k] = S[k, 0]
+                states[t, 1, k] = S[k, 1]
         if reached_at < 0:
             reached_index = _nearest_within(minima, tol, x, y)
             if reached_index >= 0:
@@ -279,6 +284,24 @@ def _integrate_batch(sid, address, oid, HT, starts, steps, noise, seed, minima, 
     tasks = (starts.shape[0] + LANES - 1) // LANES
     for task in prange(tasks):
         _run_lanes(sid, address, oid, HT, starts, task * LANES, steps, noise, seed, minima, tol, finals, counters)
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def _minibatch_batch(address, oid, HT, starts, steps, noise, seed, minima, tol, indices, offsets, finals, counters):
+    """:func:`_integrate_minibatch` for every run of a batch (runs in parallel, one at a time each:
+    a mini-batch step's cost is its samples, not the optimizer's arithmetic, so no lanes)."""
+    for run in prange(starts.shape[0]):
+        path = np.empty((1, 2))
+        loss = np.empty(1)
+        states = np.empty((1, 2, STATE_WIDTH))
+        h = HT[:, run].copy()
+        _, diverged_at, reached_at, reached_index = _integrate_minibatch(
+            address, oid, h, starts[run, 0], starts[run, 1], steps, noise, seed, minima, tol, indices, offsets,
+            path, loss, states, False)
+        finals[run, 0], finals[run, 1], finals[run, 2] = path[0, 0], path[0, 1], loss[0]
+        counters[run, 0] = diverged_at
+        counters[run, 1] = reached_at
+        counters[run, 2] = reached_index
 
 
 @njit(cache=True, error_model="numpy")
@@ -485,13 +508,15 @@ def simulate_batch(
     noise: float = 0.0,
     seed: int = 0,
     tol: float = DEFAULT_TOLERANCE,
+    batch_size: int | None = None,
     **hyperparameters,
 ) -> BatchResult:
     """Run B trajectories in parallel and report where each ended.
 
     ``starts`` is a (B, 2) array; any hyperparameter may be a scalar or an array of length B
     (one value per run), so a call can sweep a learning rate, a start grid, or both. Every
-    run equals :func:`simulate` with the same arguments, to the last bit.
+    run equals :func:`simulate` with the same arguments, to the last bit: on a data surface with
+    ``batch_size``, every run sees the same batches (drawn from ``seed``), as simulate's would.
     """
     surf, opt, steps, noise, seed, tol = _common(surface, optimizer, steps, noise, seed, tol)
     try:
@@ -506,10 +531,15 @@ def simulate_batch(
     table = resolve_hyperparameter_table(opt, hyperparameters, starts.shape[0])
     finals = np.empty((starts.shape[0], 3))
     counters = np.empty((starts.shape[0], 3), dtype=np.int64)
-    _integrate_batch(
-        surf.index, surf.address, opt.index, np.ascontiguousarray(table.T), starts, steps, noise, seed, minima_array(surf), tol, finals,
-        counters,
-    )
+    batches = _batches(surf, batch_size, steps, seed)
+    if batches is None or batches.full:
+        _integrate_batch(
+            surf.index, surf.address, opt.index, np.ascontiguousarray(table.T), starts, steps, noise, seed,
+            minima_array(surf), tol, finals, counters,
+        )
+    else:
+        _minibatch_batch(surf.address, opt.index, np.ascontiguousarray(table.T), starts, steps, noise, seed,
+                         minima_array(surf), tol, batches.indices, batches.offsets, finals, counters)
     return BatchResult(
         final=finals[:, :2],
         final_loss=finals[:, 2],

@@ -1,4 +1,4 @@
-"""The command line: ``python -m optviz run`` and ``python -m optviz export``.
+"""The command line: ``python -m optviz run``, ``export``, ``sweep`` and ``basins``.
 
 Both build the race exactly as a Playground link does: the options become query parameters
 (``--steps 300`` is ``steps=300``, ``--set rmsprop.alpha=0.9`` is ``rmsprop.alpha=0.9``),
@@ -16,11 +16,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from ..engine.data import MODELS
+from ..engine.maps import MAX_MAP_STEPS, MAX_SIDE, axis_values, is_log_axis
 from ..engine.optimizers import OPTIMIZERS
+from ..race.maps import run_basins, run_sweep
 from ..race.run import race_title, run_race
 from ..race.settings import SETTINGS, RaceSettings, from_query, surface_of
 from ..render.figures import summary_rows
 from .export import FORMATS, ImageExportError, export, read_query
+from .maps import MAP_FORMATS, map_file
 
 USAGE_ERROR = 2
 
@@ -95,10 +99,14 @@ def build_parser() -> argparse.ArgumentParser:
         "  python -m optviz run --json --steps 100 > race.json\n"
         "  python -m optviz run --format csv --steps 100 --output race.csv\n"
         "  python -m optviz export --format gif --output race.gif --surface himmelblau\n"
-        "  python -m optviz export --format numpy --optimizer rmsprop --config race.json --output rmsprop.py",
+        "  python -m optviz export --format numpy --optimizer rmsprop --config race.json --output rmsprop.py\n"
+        "  python -m optviz sweep --surface rosenbrock --optimizer rmsprop --x lr:1e-4:1:100 --y alpha:0.5:0.999:100 "
+        "--output sweep.png\n"
+        "  python -m optviz basins --surface himmelblau --optimizer adam --cells 200 --output basins.csv",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{run,export}", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{run,export,sweep,basins}",
+                                     parser_class=_Parser)
 
     run = commands.add_parser(
         "run",
@@ -143,7 +151,76 @@ def build_parser() -> argparse.ArgumentParser:
         "--height", type=_pixels, help="png, svg, pdf, html: CSS pixels (default 720); gif, mp4: pixels (default 600)"
     )
     out.add_argument("--frames", type=_frames, default=100, help="gif, mp4: at most this many frames (default: 100)")
+
+    sweep = commands.add_parser(
+        "sweep", help="a map of two hyperparameters: one run per cell, where each ended",
+        description="Run one optimizer from the race's start once per cell of a grid of two of its "
+        "hyperparameters (the others at the surface's defaults) and write the map. --steps (at most "
+        f"{MAX_MAP_STEPS}) sets each run's length.")
+    _race_options(sweep)
+    _map_options(sweep)
+    sweep.add_argument("--x", metavar="NAME:LOW:HIGH:COUNT", required=True, type=_axis,
+                       help="the x axis, e.g. lr:1e-4:1:100 (log spacing where the hyperparameter has a log scale)")
+    sweep.add_argument("--y", metavar="NAME:LOW:HIGH:COUNT", required=True, type=_axis, help="the y axis, e.g. alpha:0.5:0.999:100")
+    sweep.add_argument("--colour", choices=("loss", "steps"), default="loss",
+                       help="png, svg: colour by the final loss (default) or the steps to the minimum")
+
+    basin = commands.add_parser(
+        "basins", help="a basin map: one run from every start of a grid over the view",
+        description="Run one optimizer from every start of a CELLS x CELLS grid over the surface's view "
+        "(its suggested lr, or --lr) and write which minimum each start reaches and when.")
+    _race_options(basin)
+    _map_options(basin)
+    basin.add_argument("--cells", type=_ranged(int, 2, MAX_SIDE, "whole number"), default=100,
+                       help=f"starts along each axis, 2 to {MAX_SIDE} (default: 100)")
     return parser
+
+
+def _map_options(parser: argparse.ArgumentParser) -> None:
+    out = parser.add_argument_group("the map")
+    out.add_argument("--optimizer", metavar="ID", required=True, help="the optimizer to map")
+    out.add_argument("--output", metavar="PATH", type=Path, required=True,
+                     help=f"the file to write: {', '.join(MAP_FORMATS)} (from the extension, or --format)")
+    out.add_argument("--format", choices=MAP_FORMATS, help="the file's format (default: from --output's extension)")
+
+
+def _axis(text: str) -> tuple[str, float, float, int]:
+    parts = text.split(":")
+    try:
+        name, low, high, count = parts[0], float(parts[1]), float(parts[2]), int(parts[3])
+    except (IndexError, ValueError):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME:LOW:HIGH:COUNT, like lr:1e-4:1:100") from None
+    if len(parts) != 4 or not low < high or not 1 <= count <= MAX_SIDE:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected LOW < HIGH and COUNT from 1 to {MAX_SIDE}")
+    return name, low, high, count
+
+
+def run_map(args: argparse.Namespace, settings: RaceSettings) -> bytes:
+    """The sweep or basin map the options describe, in the output's format."""
+    if args.optimizer not in OPTIMIZERS:
+        raise UsageError(f"--optimizer {args.optimizer!r}: not a known optimizer; choose from: {', '.join(OPTIMIZERS)}")
+    fmt = args.format or args.output.suffix.lstrip(".").lower()
+    if fmt not in MAP_FORMATS:
+        raise UsageError(f"--output {args.output}: cannot tell the format; add --format ({', '.join(MAP_FORMATS)})")
+    if settings.step_count > MAX_MAP_STEPS:
+        raise UsageError(f"--steps {settings.step_count}: a map's runs take at most {MAX_MAP_STEPS} steps")
+    if args.command == "sweep":
+        axes = []
+        for flag, (name, low, high, count) in (("--x", args.x), ("--y", args.y)):
+            try:
+                log = is_log_axis(args.optimizer, name)
+            except ValueError as err:
+                raise UsageError(f"{flag} {name}: {err}") from None
+            axes.append((name, axis_values(low, high, count, log)))
+        try:
+            result = run_sweep(settings, args.optimizer, axes[0], axes[1], settings.step_count)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+        colour = "steps to the minimum" if args.colour == "steps" else "final loss"
+    else:
+        result = run_basins(settings, args.optimizer, args.cells, settings.step_count, lr=settings.shared_lr)
+        colour = "final loss"
+    return map_file(result, surface_of(settings), fmt, colour)
 
 
 def _reason(notice: str, origin: dict[str, str]) -> str:
@@ -191,7 +268,8 @@ def settings_from_args(args: argparse.Namespace) -> RaceSettings:
             query[row.key], origin[row.key] = value, row.flag
     for row in SETTINGS:  # an option the link would quietly pass over (a formula without --surface custom)
         if row.applies_if is not None and origin.get(row.key) == row.flag and not row.applies_if(query):
-            raise UsageError(f"{row.flag} needs --surface custom")
+            needs = "--surface custom" if row.name in ("formula", "bounds") else f"a data surface: --surface {' or '.join(MODELS)}"
+            raise UsageError(f"{row.flag} needs {needs}")
     for assignment in args.assignments:
         name, sep, value = assignment.partition("=")
         oid, dot, hp = name.partition(".")
@@ -240,6 +318,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     prog = f"{parser.prog} {args.command}"
     try:
         settings = settings_from_args(args)
+        if args.command in ("sweep", "basins"):
+            _write(run_map(args, settings), args.output)
+            return 0
         if getattr(args, "optimizer", None) is not None and args.optimizer not in OPTIMIZERS:
             raise UsageError(
                 f"--optimizer {args.optimizer!r}: not a known optimizer; choose from: {', '.join(OPTIMIZERS)}"
