@@ -18,6 +18,7 @@ pages = st.navigation(
         st.Page("views/playground.py", title="Playground", icon=":material/sports_score:", default=True),
         st.Page("views/why_rmsprop.py", title="Why RMSProp", icon=":material/school:", url_path="why-rmsprop"),
         st.Page("views/maps.py", title="Maps", icon=":material/grid_on:", url_path="maps"),
+        st.Page("views/compare.py", title="Compare", icon=":material/leaderboard:", url_path="compare"),
         st.Page("views/optimizers.py", title="The optimizers", icon=":material/functions:", url_path="reference"),
     ]
 )

@@ -511,3 +511,16 @@ def test_a_click_on_a_sweep_cell_opens_that_race_in_the_playground(server, brows
         return gd && gd._fullData && gd._fullData.some(t => t.name === 'RMSProp') ? 1 : null; }""")
     assert page.locator("[data-testid=stException]").count() == 0
     page.close()
+
+
+def test_the_compare_page_shows_the_shipped_study(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 1600})
+    page.goto(server + "/compare")
+    boxes = """() => { const gd = document.querySelector('.js-plotly-plot');
+        return gd && gd._fullData ? gd._fullData.filter(t => t.type === 'box').map(t => t.name).join(',') : null; }"""
+    names = settled(page, boxes, timeout_s=120).split(",")
+    assert len(names) == 7 and set(names) == {"SGD", "Momentum", "Nesterov (NAG)", "AdaGrad", "AdaDelta", "RMSProp", "Adam"}
+    page.get_by_text("Fairness card").wait_for(timeout=30_000)
+    assert page.locator("[data-testid=stDataFrame]").count() == 1
+    assert page.locator("[data-testid=stException]").count() == 0
+    page.close()

@@ -19,6 +19,7 @@ from typing import NoReturn
 from ..engine.data import MODELS
 from ..engine.maps import MAX_MAP_STEPS, MAX_SIDE, axis_values, is_log_axis
 from ..engine.optimizers import OPTIMIZERS
+from ..engine.surfaces import SURFACES
 from ..race.maps import run_basins, run_sweep
 from ..race.run import race_title, run_race
 from ..race.settings import SETTINGS, RaceSettings, from_query, surface_of
@@ -105,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  python -m optviz basins --surface himmelblau --optimizer adam --cells 200 --output basins.csv",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{run,export,sweep,basins}",
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{run,export,sweep,basins,study}",
                                      parser_class=_Parser)
 
     run = commands.add_parser(
@@ -171,6 +172,29 @@ def build_parser() -> argparse.ArgumentParser:
         "(its suggested lr, or --lr) and write which minimum each start reaches and when.")
     _race_options(basin)
     _map_options(basin)
+    st = commands.add_parser(
+        "study", help="a fair comparison: every optimizer tuned on a lr grid, judged on held-out starts",
+        description="Tune each optimizer's learning rate on a log grid from tuning starts (the same budget of "
+        "steps for all), then run the best rate from held-out starts; writes the study as JSON. Runs here by "
+        "default; --workers N on a local Dask cluster, --scheduler on a running one (one task per surface "
+        "and optimizer; the same results every way).")
+    st.add_argument("--surfaces", metavar="ID,ID,...", help="default: every built-in surface")
+    st.add_argument("--optimizers", metavar="ID,ID,...", help="default: every optimizer")
+    st.add_argument("--mode", choices=("tuned", "defaults"), default="tuned",
+                    help="tuned (default) or defaults: the registry's hyperparameters, no tuning")
+    st.add_argument("--lr-grid", metavar="LOW:HIGH:COUNT", default="1e-4:10:25", help="the log grid (default 1e-4:10:25)")
+    st.add_argument("--tuning-starts", type=int, default=16, metavar="K", help="starts to tune on (default 16)")
+    st.add_argument("--held-out", type=int, default=64, metavar="N", help="held-out starts (default 64)")
+    st.add_argument("--seeds", type=int, default=1, metavar="S", help="seeds per start with --noise (default 1)")
+    st.add_argument("--noise", type=float, default=0.0, metavar="STD", help="gradient noise (default 0)")
+    st.add_argument("--budget", type=int, metavar="STEPS", help="steps for every run (default: each surface's own)")
+    st.add_argument("--seed", type=int, default=0, metavar="N", help="draws the starts (default 0)")
+    where = st.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_ranged(int, 1, 256, "whole number"), metavar="N",
+                       help="run on a local Dask cluster of N worker processes")
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask cluster")
+    st.add_argument("--output", metavar="PATH", type=Path, required=True, help="the study's JSON file")
+
     basin.add_argument("--cells", type=_ranged(int, 2, MAX_SIDE, "whole number"), default=100,
                        help=f"starts along each axis, 2 to {MAX_SIDE} (default: 100)")
     return parser
@@ -193,6 +217,39 @@ def _axis(text: str) -> tuple[str, float, float, int]:
     if len(parts) != 4 or not low < high or not 1 <= count <= MAX_SIDE:
         raise argparse.ArgumentTypeError(f"{text!r}: expected LOW < HIGH and COUNT from 1 to {MAX_SIDE}")
     return name, low, high, count
+
+
+def run_study(args: argparse.Namespace):
+    """The study the options describe, here or on a Dask cluster."""
+    from functools import partial
+
+    from ..engine.study import study
+    from .cluster import dask_map
+
+    def names(text: str | None, known, flag: str) -> list[str]:
+        if text is None:
+            return list(known)
+        chosen = [n.strip() for n in text.split(",") if n.strip()]
+        unknown = [n for n in chosen if n not in known]
+        if unknown or not chosen:
+            raise UsageError(f"{flag} {text!r}: choose from {', '.join(known)}")
+        return chosen
+
+    try:
+        low, high, count = args.lr_grid.split(":")
+        grid = dict(lr_low=float(low), lr_high=float(high), lr_count=int(count))
+    except ValueError:
+        raise UsageError(f"--lr-grid {args.lr_grid!r}: expected LOW:HIGH:COUNT, like 1e-4:10:25") from None
+    runner = None
+    if args.workers is not None or args.scheduler is not None:
+        runner = partial(dask_map, workers=args.workers, scheduler=args.scheduler)
+    try:
+        return study(names(args.surfaces, SURFACES, "--surfaces"), names(args.optimizers, OPTIMIZERS, "--optimizers"),
+                     run_tasks=runner, mode=args.mode, tuning_starts=args.tuning_starts,
+                     held_out_starts=args.held_out, seeds=args.seeds, noise=args.noise, budget=args.budget,
+                     seed=args.seed, **grid)
+    except (ValueError, TypeError) as err:
+        raise UsageError(str(err)) from None
 
 
 def run_map(args: argparse.Namespace, settings: RaceSettings) -> bytes:
@@ -317,6 +374,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     prog = f"{parser.prog} {args.command}"
     try:
+        if args.command == "study":
+            _write(run_study(args).to_json().encode(), args.output)
+            return 0
         settings = settings_from_args(args)
         if args.command in ("sweep", "basins"):
             _write(run_map(args, settings), args.output)
