@@ -19,7 +19,7 @@ def steps_figure(entries: Sequence[Entry], height: int = 420) -> PlainFigure:
     budget = max((e.budget for e in entries), default=1)
     layout = dict(
         height=height, margin=dict(l=70, r=20, t=50, b=60),
-        title=dict(text="Held-out starts: steps to reach a minimum (dashed: never, within the budget)", x=0.01),
+        title=dict(text="Steps to a minimum from held-out starts", x=0.01),
         yaxis=dict(title=dict(text="steps to tolerance"), type="log", exponentformat="power", rangemode="tozero"),
         shapes=[dict(type="line", xref="paper", x0=0, x1=1, y0=budget + 1, y1=budget + 1,
                      line=dict(color="#888", dash="dash", width=1))],
