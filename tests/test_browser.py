@@ -524,3 +524,33 @@ def test_the_compare_page_shows_the_shipped_study(server, browser):
     assert page.locator("[data-testid=stDataFrame]").count() == 1
     assert page.locator("[data-testid=stException]").count() == 0
     page.close()
+
+
+def test_two_sessions_never_see_each_others_formulas_or_uploads(server, browser, tmp_path):
+    a_context, b_context = (browser.new_context(viewport={"width": 1280, "height": 1400}) for _ in range(2))
+    a, b = a_context.new_page(), b_context.new_page()  # two students, two cookie jars
+    title = """() => [...document.querySelectorAll('[data-testid=stMarkdownContainer]')].map(e => e.innerText)
+        .find(t => t.includes('optimizers,')) || null"""
+    a.goto(server + "/?surface=custom&f=x%5E2%2By%5E2")
+    b.goto(server + "/?surface=custom&f=sin(x)%2By%5E2")
+    assert settled(a, title).startswith("f(x, y) = x^2+y^2:")
+    assert settled(b, title).startswith("f(x, y) = sin(x)+y^2:")
+    a.goto(server + "/?surface=linear_regression&samples=50")
+    b.goto(server + "/?surface=linear_regression&samples=50")
+    samples = """() => { const gd = document.querySelector('.js-plotly-plot');
+        const t = gd && gd._fullData ? gd._fullData.find(t => t.xaxis === 'x4' && t.mode === 'markers') : null;
+        return t ? t.name : null; }"""
+    assert settled(a, samples) == settled(b, samples) == "50 samples"
+    upload = tmp_path / "a.csv"
+    upload.write_text("x,y\n" + "".join(f"{x},{x}\n" for x in range(9)))
+    a.locator("[data-testid=stSidebar] input[type=file]").set_input_files(str(upload))
+    a.get_by_text("The race uses 9 uploaded samples").wait_for(timeout=60_000)
+    deadline = time.monotonic() + 60
+    while a.evaluate(samples) != "9 samples" and time.monotonic() < deadline:
+        a.wait_for_timeout(300)
+    assert a.evaluate(samples) == "9 samples"
+    b.reload()
+    assert settled(b, samples) == "50 samples" and b.get_by_text("uploaded samples").count() == 0
+    assert settled(b, title).startswith("Linear regression (50 samples)")
+    for c in (a_context, b_context):
+        c.close()
