@@ -9,7 +9,7 @@ import pytest
 from serving import serving
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from load import Session, run_load  # noqa: E402
+from load import Session, run_load
 
 
 @pytest.fixture(scope="module")
