@@ -13,6 +13,7 @@ from optviz.out.maps import map_csv, map_json
 from optviz.race import maps
 from optviz.race.settings import CUSTOM, EXAMPLE_FORMULA, RaceSettings, complete, slider_stops, surface_of, to_query
 from optviz.render.maps import COLOUR_BY, basins_figure, sweep_figure
+from server.heavy import heavy_slot
 from ui.exports import image_export
 from ui.store import STORE, literal
 
@@ -50,13 +51,16 @@ def cached_basins(race: RaceSettings, optimizer: str, side: int, steps: int, _pr
                   lambda: maps.run_basins(race, optimizer, side, steps, progress=_progress))
 
 
-def with_progress(label: str, work: int, run):
-    """``run(progress)``, with a progress bar when the work is large (nothing shown when cached)."""
-    if work < PROGRESS_ABOVE:
+def with_progress(label: str, work: int, run, key: tuple | None = None):
+    """``run(progress)``, with a progress bar when the work is large (nothing shown when cached).
+    Heavy work takes a slot of the server's bounded pool; queued, it says so."""
+    if work < PROGRESS_ABOVE or key in map_cache():
         return run(None)
     bar = st.progress(0.0, text=label)
     try:
-        return run(lambda done: bar.progress(min(done, 1.0), text=f"{label} {done:.0%}"))
+        with heavy_slot(work, on_queued=lambda: bar.progress(0.0, text="Queued: another session's large map is "
+                                                                     "running; this one starts when it ends...")):
+            return run(lambda done: bar.progress(min(done, 1.0), text=f"{label} {done:.0%}"))
     finally:
         bar.empty()
 
@@ -162,7 +166,8 @@ def sweep_section(race: RaceSettings) -> None:
     y = (yn, tuple(axis_values(*yr, side, yl).tolist()))
     work = side * side * steps * (surface.data.samples if surface.is_data else 1)
     result = with_progress("Running the sweep...", work,
-                           lambda progress: cached_sweep(race, optimizer, x, y, steps, _progress=progress))
+                           lambda progress: cached_sweep(race, optimizer, x, y, steps, _progress=progress),
+                           key=("sweep", race, optimizer, x, y, steps))
     figure = sweep_figure(result, surface, colour_by)
     event = st.plotly_chart(figure, key="maps_sweep_chart", on_select="rerun", selection_mode="points",
                             width="stretch", theme=None)
@@ -192,7 +197,8 @@ def basins_section(race: RaceSettings) -> None:
         for column, optimizer in zip(st.columns(2), chosen[row:row + 2], strict=False):
             with column:
                 result = with_progress(f"Mapping {OPTIMIZERS[optimizer].name}...", work,
-                                       lambda progress, o=optimizer: cached_basins(race, o, side, steps, _progress=progress))
+                                       lambda progress, o=optimizer: cached_basins(race, o, side, steps, _progress=progress),
+                                       key=("basins", race, optimizer, side, steps))
                 (x_lo, x_hi), (y_lo, y_hi) = surface.bounds  # about the picture's shape in half the page
                 figure = basins_figure(result, surface, height=int(min(max(480 * (y_hi - y_lo) / (x_hi - x_lo), 200), 560)) + 110)
                 event = st.plotly_chart(figure, key=f"maps_basins_{optimizer}", on_select="rerun",

@@ -272,7 +272,7 @@ def _run_lanes(sid, address, oid, HT, starts, first, steps, noise, seed, minima,
         counters[first + i, 2] = reached_index[i]
 
 
-@njit(cache=True, error_model="numpy", parallel=True)
+@njit(cache=True, error_model="numpy", parallel=True, nogil=True)  # other sessions run meanwhile
 def _integrate_batch(sid, address, oid, HT, starts, steps, noise, seed, minima, tol, finals, counters):
     """Run every column of ``HT`` (hyperparameters, one column per run) from the matching row
     of ``starts``, LANES runs per task, tasks in parallel.
@@ -286,7 +286,7 @@ def _integrate_batch(sid, address, oid, HT, starts, steps, noise, seed, minima, 
         _run_lanes(sid, address, oid, HT, starts, task * LANES, steps, noise, seed, minima, tol, finals, counters)
 
 
-@njit(cache=True, error_model="numpy", parallel=True)
+@njit(cache=True, error_model="numpy", parallel=True, nogil=True)  # other sessions run meanwhile
 def _minibatch_batch(address, oid, HT, starts, steps, noise, seed, minima, tol, indices, offsets, finals, counters):
     """:func:`_integrate_minibatch` for every run of a batch (runs in parallel, one at a time each:
     a mini-batch step's cost is its samples, not the optimizer's arithmetic, so no lanes)."""
