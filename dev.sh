@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One entry point for a fresh machine with Python 3.11+:
 #   bash dev.sh app    set up .venv and start the app on http://localhost:8501
-#   bash dev.sh test   set up .venv (and Chromium for the browser tests) and run every test
+#   bash dev.sh test   set up .venv (and Chromium and nginx for the browser and cluster tests) and run every test
+#   bash dev.sh cluster N [--port 8080]   N app processes behind nginx (sticky sessions) on loopback
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
@@ -25,6 +26,13 @@ install_chromium() {  # the browser tests and image export use Debian's Chromium
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 }
 
+install_nginx() {  # Debian's nginx, for `cluster` and its test
+  [ -x /usr/sbin/nginx ] && return 0
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nginx >/dev/null
+}
+
 case "${1:-}" in
   app)
     venv requirements.txt
@@ -36,12 +44,18 @@ case "${1:-}" in
   test)
     venv requirements-dev.txt
     install_chromium
+    install_nginx
     .venv/bin/ruff check .
     .venv/bin/lint-imports --no-cache  # the layers in pyproject.toml: optviz points down, never at Streamlit, no cycles
     exec .venv/bin/python -m pytest "${@:2}"
     ;;
+  cluster)
+    venv requirements.txt
+    install_nginx
+    exec .venv/bin/python -m server.cluster "${@:2}"
+    ;;
   *)
-    echo "usage: bash dev.sh app | test [pytest args]" >&2
+    echo "usage: bash dev.sh app | test [pytest args] | cluster N [--port P]" >&2
     exit 2
     ;;
 esac

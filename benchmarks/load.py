@@ -2,10 +2,11 @@
 through Streamlit's own websocket protocol (the protobuf BackMsg/ForwardMsg the browser sends and
 receives, over the `websockets` library).
 
-Run by hand:  .venv/bin/python benchmarks/load.py --sessions 20 --seconds 60 [--url http://host:port]
+Run by hand:  .venv/bin/python benchmarks/load.py --sessions 20 --seconds 60 [--url http://host:port] [--heavy]
 Without --url it starts `streamlit run serve.py` on a free port and measures that server's memory.
 Prints sessions, reruns, errors, p50/p95/max from a changed setting to the rerun's end, and the
-server's resident memory (its process and children) before and at the end.
+server's resident memory (its process and children) before and at the end. With --heavy, one more
+session runs the heaviest race the Playground allows, again and again; its times are reported apart.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ from websockets.sync.client import connect  # noqa: E402
 
 warnings.filterwarnings("ignore", message="connect\\(\\) must be used as a context manager")
 STEPS = (100, 150, 200, 250, 300, 350, 400)  # the setting each session moves: the Playground's steps slider
+# The heaviest race: every optimizer, the most steps, on the most samples (each step's loss is
+# taken over all of them); its session moves the steps among HEAVY_STEPS, a new race each time.
+HEAVIEST = ("surface=logistic_regression&samples=10000&steps=5000&optimizers=sgd,momentum,nesterov,adagrad,"
+            "adadelta,rmsprop,rprop,adam,adamw,adamax,nadam,radam")
+HEAVY_STEPS = tuple(range(4000, 5001, 10))
 
 
 @dataclass
@@ -102,7 +108,8 @@ class Session:
         self.ws.close()
 
 
-def session_loop(url: str, seconds: float, interval: float, tally: Tally, seed: int, query: str) -> None:
+def session_loop(url: str, seconds: float, interval: float, tally: Tally, seed: int, query: str,
+                 steps: tuple[int, ...] = STEPS) -> None:
     rng = random.Random(seed)
     try:
         session = Session(url, query)
@@ -117,7 +124,7 @@ def session_loop(url: str, seconds: float, interval: float, tally: Tally, seed: 
         try:
             if session.steps_id is None:
                 raise RuntimeError("the page drew no steps slider")
-            tally.add(session.rerun((session.steps_id, float(rng.choice(STEPS)))))
+            tally.add(session.rerun((session.steps_id, float(rng.choice(steps))), timeout=600))
         except Exception as err:
             tally.add(None, f"session {seed}: {err!r}")
             break
@@ -132,19 +139,24 @@ def memory_mb(pid: int) -> float:
     return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)]) / 2**20
 
 
-def run_load(url: str, sessions: int, seconds: float, interval: float = 3.0, query: str = "") -> Tally:
+def run_load(url: str, sessions: int, seconds: float, interval: float = 3.0, query: str = "",
+             heavy: Tally | None = None) -> Tally:
+    """Run the sessions; with ``heavy``, one more session runs the heaviest race into that tally."""
     tally = Tally()
     threads = [threading.Thread(target=session_loop, args=(url, seconds, interval, tally, k, query), daemon=True)
                for k in range(sessions)]
+    if heavy is not None:
+        threads.insert(0, threading.Thread(target=session_loop, daemon=True,
+                                           args=(url, seconds, 1.0, heavy, -1, HEAVIEST, HEAVY_STEPS)))
     for t in threads:
         t.start()
         time.sleep(0.05)
     for t in threads:
-        t.join(seconds + 300)
+        t.join(seconds + 900)
     return tally
 
 
-def report(tally: Tally, sessions: int, memory: tuple[float, float] | None = None) -> str:
+def report(tally: Tally, sessions: int, memory: tuple[float, float] | None = None, heavy: Tally | None = None) -> str:
     times = sorted(tally.reruns)
     p = (lambda q: times[min(len(times) - 1, int(q * len(times)))]) if times else (lambda q: float("nan"))
     lines = [f"sessions {sessions}, reruns {len(times)}, errors {len(tally.errors)}",
@@ -152,7 +164,10 @@ def report(tally: Tally, sessions: int, memory: tuple[float, float] | None = Non
              f"p95 {p(0.95):.2f} s, max {times[-1] if times else float('nan'):.2f} s"]
     if memory is not None:
         lines.append(f"server memory: {memory[0]:.0f} MB idle, {memory[1]:.0f} MB with {sessions} sessions")
-    lines += [f"  error: {e}" for e in tally.errors[:5]]
+    if heavy is not None:
+        lines.append(f"the heavy session: {len(heavy.reruns)} heaviest races, errors {len(heavy.errors)}, "
+                     f"each {', '.join(f'{t:.1f}' for t in heavy.reruns)} s")
+    lines += [f"  error: {e}" for e in (tally.errors + (heavy.errors if heavy else []))[:5]]
     return "\n".join(lines)
 
 
@@ -163,10 +178,12 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=3.0, help="seconds between one session's changes (mean)")
     parser.add_argument("--url", help="a running server (default: start one)")
     parser.add_argument("--query", default="", help="the link each session opens, e.g. steps=300&surface=rosenbrock")
+    parser.add_argument("--heavy", action="store_true", help="one more session running the heaviest race throughout")
     args = parser.parse_args()
+    heavy = Tally() if args.heavy else None
     if args.url:
-        tally = run_load(args.url, args.sessions, args.seconds, args.interval, args.query)
-        print(report(tally, args.sessions))
+        tally = run_load(args.url, args.sessions, args.seconds, args.interval, args.query, heavy)
+        print(report(tally, args.sessions, heavy=heavy))
         return
     from serving import serving
 
@@ -180,9 +197,9 @@ def main() -> None:
                 peak[0] = max(peak[0], memory_mb(proc.pid))
 
         threading.Thread(target=sample, daemon=True).start()
-        tally = run_load(url, args.sessions, args.seconds, args.interval, args.query)
+        tally = run_load(url, args.sessions, args.seconds, args.interval, args.query, heavy)
         done.set()
-        print(report(tally, args.sessions, (idle, peak[0])))
+        print(report(tally, args.sessions, (idle, peak[0]), heavy))
 
 
 if __name__ == "__main__":

@@ -10,37 +10,15 @@ from optviz import OPTIMIZERS, SURFACES
 from optviz.engine.data import MODELS
 from optviz.engine.maps import MAX_MAP_STEPS, axis_values, decay_like, is_log_axis
 from optviz.out.maps import map_csv, map_json
-from optviz.race import maps
+from optviz.race import maps, run
 from optviz.race.settings import CUSTOM, EXAMPLE_FORMULA, RaceSettings, complete, slider_stops, surface_of, to_query
 from optviz.render.maps import COLOUR_BY, basins_figure, sweep_figure
-from server.heavy import heavy_slot
 from ui.exports import image_export
+from ui.heavy import cached, with_progress
 from ui.store import STORE, literal
 
 SIDES = (10, 20, 50, 100, 150, 200, 300, 400)
 STEP_CHOICES = (50, 100, 200, 300, 500, 1000, 2000)
-PROGRESS_ABOVE = 5_000_000  # run steps (times samples on a data surface): about half a second
-
-
-CACHED_MAPS = 32
-
-
-@st.cache_resource(show_spinner=False)
-def map_cache() -> dict:
-    """Maps already run, by what was asked (shared by every session: a map is a pure function of it).
-    Not st.cache_data: its replay refuses the progress bar the first run draws."""
-    return {}
-
-
-def cached(key: tuple, compute):
-    cache = map_cache()
-    if key not in cache:
-        while len(cache) >= CACHED_MAPS:
-            cache.pop(next(iter(cache)))  # the oldest
-        cache[key] = compute()
-    return cache[key]
-
-
 def cached_sweep(race: RaceSettings, optimizer: str, x: tuple, y: tuple, steps: int, _progress=None):
     return cached(("sweep", race, optimizer, x, y, steps), lambda: maps.run_sweep(
         race, optimizer, (x[0], list(x[1])), (y[0], list(y[1])), steps, progress=_progress))
@@ -49,20 +27,6 @@ def cached_sweep(race: RaceSettings, optimizer: str, x: tuple, y: tuple, steps: 
 def cached_basins(race: RaceSettings, optimizer: str, side: int, steps: int, _progress=None):
     return cached(("basins", race, optimizer, side, steps),
                   lambda: maps.run_basins(race, optimizer, side, steps, progress=_progress))
-
-
-def with_progress(label: str, work: int, run, key: tuple | None = None):
-    """``run(progress)``, with a progress bar when the work is large (nothing shown when cached).
-    Heavy work takes a slot of the server's bounded pool; queued, it says so."""
-    if work < PROGRESS_ABOVE or key in map_cache():
-        return run(None)
-    bar = st.progress(0.0, text=label)
-    try:
-        with heavy_slot(work, on_queued=lambda: bar.progress(0.0, text="Queued: another session's large map is "
-                                                                     "running; this one starts when it ends...")):
-            return run(lambda done: bar.progress(min(done, 1.0), text=f"{label} {done:.0%}"))
-    finally:
-        bar.empty()
 
 
 def open_in_playground(race: RaceSettings) -> None:
@@ -164,7 +128,7 @@ def sweep_section(race: RaceSettings) -> None:
     (xn, xr, xl), (yn, yr, yl) = axes
     x = (xn, tuple(axis_values(*xr, side, xl).tolist()))
     y = (yn, tuple(axis_values(*yr, side, yl).tolist()))
-    work = side * side * steps * (surface.data.samples if surface.is_data else 1)
+    work = run.work(surface, side * side, steps)
     result = with_progress("Running the sweep...", work,
                            lambda progress: cached_sweep(race, optimizer, x, y, steps, _progress=progress),
                            key=("sweep", race, optimizer, x, y, steps))
@@ -192,7 +156,7 @@ def basins_section(race: RaceSettings) -> None:
     st.caption("Each pixel is a start: the hue of the minimum it reaches (the stars, numbered), darker the more "
                "steps it took; grey where the run diverged, white where it reached no minimum. Each optimizer "
                "runs at its suggested learning rate on this surface. Click a pixel to race from there.")
-    work = side * side * steps * (surface.data.samples if surface.is_data else 1)
+    work = run.work(surface, side * side, steps)
     for row in range(0, len(chosen), 2):
         for column, optimizer in zip(st.columns(2), chosen[row:row + 2], strict=False):
             with column:

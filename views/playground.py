@@ -27,6 +27,7 @@ from server import warm_up as warm
 from ui import camera_keeper
 from ui.controls import sidebar, widget_values
 from ui.exports import exports, restore_from_upload
+from ui.heavy import PROGRESS_ABOVE, large_race
 from ui.race_chart import PHONE_HINT, apply_map_click, colour_key, inside_picker, race_map_chart
 from ui.store import literal, load, loaded
 from ui.timing import timed
@@ -45,7 +46,15 @@ def warm_up() -> bool:
     return True
 
 
-run_race = st.cache_data(max_entries=256, show_spinner=False)(race.run_race)
+run_light_race = st.cache_data(max_entries=256, show_spinner=False)(race.run_race)
+
+
+def run_race(settings):
+    """(runs, errors): light races from the page's cache; large ones shared, with progress, and
+    the heaviest in the server's bounded pool (ui/heavy.py)."""
+    if race.race_work(settings) < PROGRESS_ABOVE:
+        return run_light_race(settings)
+    return large_race(settings)
 
 
 def main() -> None:

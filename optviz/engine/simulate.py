@@ -76,7 +76,7 @@ def _nearest_within(minima, tol, x, y) -> int:
     return -1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _integrate(sid, address, oid, h, x0, y0, steps, noise, seed, minima, tol, path, loss, states):
     """Run ``steps`` updates from (x0, y0), filling path/loss/states row by row.
 
@@ -124,7 +124,7 @@ def _integrate(sid, address, oid, h, x0, y0, steps, noise, seed, minima, tol, pa
     return steps + 1, -1, reached_at, reached_index
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _integrate_minibatch(address, oid, h, x0, y0, steps, noise, seed, minima, tol, indices, offsets, path, loss, states,
                          record=True):
     """:func:`_integrate` on a data surface with mini-batches: step t's gradient is the mean
@@ -304,7 +304,7 @@ def _minibatch_batch(address, oid, HT, starts, steps, noise, seed, minima, tol, 
         counters[run, 2] = reached_index
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def evaluate_grid(sid, address, xs, ys):
     """f on the grid xs x ys, as an array indexed [row = y, column = x] (plotly's layout).
 
@@ -586,7 +586,7 @@ def _hermite(nodes: np.ndarray, values: np.ndarray, slopes: np.ndarray | None, a
             + (t3 - t2) * h * slopes[..., k + 1])
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _values_and_gradients(sid, address, xs, ys):
     """f, df/dx and df/dy on the grid xs x ys, each indexed [row = y, column = x]."""
     f = np.empty((ys.shape[0], xs.shape[0]))

@@ -6,15 +6,19 @@ optviz`` run is exactly the race on screen.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..engine.optimizers import OPTIMIZERS
 from ..engine.presets import view_tolerance
 from ..engine.simulate import Trajectory, simulate
 from .settings import RaceSettings, batch_size_of, surface_of
 
 
-def run_race(settings: RaceSettings) -> tuple[list[Trajectory], dict[str, str]]:
+def run_race(settings: RaceSettings, progress: Callable[[float], None] | None = None
+             ) -> tuple[list[Trajectory], dict[str, str]]:
     """Every chosen optimizer's trajectory, in the order chosen; a run that cannot start
     (say, rprop with step_size_min > step_size_max) is left out and its reason reported.
+    ``progress(fraction)`` is called after each optimizer when given.
 
     Returns:
         (runs, errors): the trajectories, and optimizer id -> error message for the others.
@@ -37,7 +41,20 @@ def run_race(settings: RaceSettings) -> tuple[list[Trajectory], dict[str, str]]:
             )
         except ValueError as err:
             errors[oid] = str(err)
+        if progress is not None:
+            progress((len(runs) + len(errors)) / len(settings.optimizers))
     return runs, errors
+
+
+def work(surface, runs: int, steps: int) -> int:
+    """The cost of ``runs`` runs of ``steps`` steps, in steps times the samples each step's loss
+    is taken over (one on a formula surface): the measure the server's heavy pool counts in."""
+    return runs * steps * (surface.data.samples if surface.is_data else 1)
+
+
+def race_work(settings: RaceSettings) -> int:
+    """The cost of a complete race (see :func:`work`)."""
+    return work(surface_of(settings), len(settings.optimizers), settings.step_count)
 
 
 def race_title(settings: RaceSettings, runs: list[Trajectory]) -> str:
