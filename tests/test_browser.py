@@ -15,6 +15,8 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 from serving import serving
 
+import optviz
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -554,3 +556,23 @@ def test_two_sessions_never_see_each_others_formulas_or_uploads(server, browser,
     assert settled(b, title).startswith("Linear regression (50 samples)")
     for c in (a_context, b_context):
         c.close()
+
+
+def test_every_optimizers_update_fits_its_expander_at_laptop_width(server, browser):
+    """Issue 12, item 8: RMSProp's update was cut after "x" (the equation wider than the sidebar,
+    to be scrolled sideways)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(server + "/?optimizers=" + ",".join(optviz.OPTIMIZERS))
+    page.wait_for_function(RACE_READY, timeout=120_000)
+    too_wide = {}
+    for opt in optviz.OPTIMIZERS.values():
+        expander = page.locator("[data-testid=stSidebar] [data-testid=stExpander]", has_text=opt.name).first
+        expander.locator("summary").click()
+        formula = expander.locator(".katex-html").first
+        formula.wait_for(timeout=30_000)
+        needed, shown = formula.evaluate("e => [e.scrollWidth, e.clientWidth]")
+        if needed > shown + 3:  # KaTeX's last glyph overhangs its box by 2 px in every multi-line display
+            too_wide[opt.name] = (needed, shown)
+        expander.locator("summary").click()
+    page.close()
+    assert too_wide == {}
