@@ -235,3 +235,13 @@ def test_bad_export_options_in_a_new_process(args, words, tmp_path):
     for word in words:
         assert word in done.stderr
     assert not list(tmp_path.iterdir())  # nothing written
+
+
+@pytest.mark.parametrize("formula", ["log(x)+y^2", "sqrt(x) + y^2", "log(x)"])
+def test_a_formula_with_a_restricted_domain_runs_from_the_command_line(formula):
+    """Issue 12, item 1: such formulas crashed the learning-rate suggestion (a maximum over an
+    empty path); from the command line they must run, not exit on an error."""
+    done = optviz_cli("run", "--surface", "custom", "--formula", formula, "--optimizers", "sgd,rmsprop", "--steps", "50")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].endswith("2 optimizers, 50 steps") and lines[3].startswith("SGD") and lines[4].startswith("RMSProp")
