@@ -76,6 +76,32 @@ def _nearest_within(minima, tol, x, y) -> int:
     return -1
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _fresh_state(oid, h):
+    """The hyperparameters per coordinate (H: column 0 serves x, column 1 serves y) and the
+    optimizer's initial state S, for one run."""
+    H = np.empty((h.shape[0], 2))
+    for k in range(h.shape[0]):  # a loop, not H[:, 0] = h: numba's shape-mismatch message for a
+        H[k, 0] = h[k]  # slice assignment compiles string formatting, which slows a fresh install
+        H[k, 1] = h[k]
+    S = np.empty((STATE_WIDTH, 2))
+    init_state(oid, H, S, 0)
+    init_state(oid, H, S, 1)
+    return H, S
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _write(path, loss, states, row, x, y, f, S, with_state):
+    """Record a point, its loss and (``with_state``) the optimizer's state in ``row``."""
+    path[row, 0] = x
+    path[row, 1] = y
+    loss[row] = f
+    if with_state:
+        for k in range(STATE_WIDTH):
+            states[row, 0, k] = S[k, 0]
+            states[row, 1, k] = S[k, 1]
+
+
 @njit(cache=True, error_model="numpy", nogil=True)
 def _integrate(sid, address, oid, h, x0, y0, steps, noise, seed, minima, tol, path, loss, states):
     """Run ``steps`` updates from (x0, y0), filling path/loss/states row by row.
@@ -85,18 +111,10 @@ def _integrate(sid, address, oid, h, x0, y0, steps, noise, seed, minima, tol, pa
     and the first step within ``tol`` of a minimum and which one (-1 if never). No fastmath
     here: the finiteness checks must see inf/NaN.
     """
-    H = np.empty((h.shape[0], 2))  # column 0 serves x, column 1 serves y
-    for k in range(h.shape[0]):  # a loop, not H[:, 0] = h: numba's shape-mismatch message for a
-        H[k, 0] = h[k]  # slice assignment compiles string formatting, 7 s of a fresh install
-        H[k, 1] = h[k]
-    S = np.empty((STATE_WIDTH, 2))
-    init_state(oid, H, S, 0)
-    init_state(oid, H, S, 1)
+    H, S = _fresh_state(oid, h)
     x, y = x0, y0
     f, gx, gy = evaluate(sid, address, x, y)
-    path[0, 0] = x
-    path[0, 1] = y
-    loss[0] = f
+    _write(path, loss, states, 0, x, y, f, S, False)
     states[0] = np.nan
     if not math.isfinite(f):
         return 1, 0, -1, -1
@@ -111,12 +129,7 @@ def _integrate(sid, address, oid, h, x0, y0, steps, noise, seed, minima, tol, pa
         f, gx, gy = evaluate(sid, address, x, y)
         if not (math.isfinite(x) and math.isfinite(y) and math.isfinite(f)):
             return t, t, reached_at, reached_index
-        path[t, 0] = x
-        path[t, 1] = y
-        loss[t] = f
-        for k in range(STATE_WIDTH):
-            states[t, 0, k] = S[k, 0]
-            states[t, 1, k] = S[k, 1]
+        _write(path, loss, states, t, x, y, f, S, True)
         if reached_at < 0:
             reached_index = _nearest_within(minima, tol, x, y)
             if reached_index >= 0:
@@ -131,18 +144,10 @@ def _integrate_minibatch(address, oid, h, x0, y0, steps, noise, seed, minima, to
     over samples ``indices[offsets[t-1]:offsets[t]]`` at the current point; ``loss`` records the
     full-batch loss at each point (what the map's contours show). Without ``record`` only row 0
     of path and loss is written, and the last point goes there (a batch of runs keeps only that)."""
-    H = np.empty((h.shape[0], 2))
-    for k in range(h.shape[0]):
-        H[k, 0] = h[k]
-        H[k, 1] = h[k]
-    S = np.empty((STATE_WIDTH, 2))
-    init_state(oid, H, S, 0)
-    init_state(oid, H, S, 1)
+    H, S = _fresh_state(oid, h)
     x, y = x0, y0
     f = data_loss(address, x, y)[0]
-    path[0, 0] = x
-    path[0, 1] = y
-    loss[0] = f
+    _write(path, loss, states, 0, x, y, f, S, False)
     if record:
         states[0] = np.nan
     if not math.isfinite(f):
@@ -159,14 +164,7 @@ def _integrate_minibatch(address, oid, h, x0, y0, steps, noise, seed, minima, to
         f = data_loss(address, x, y)[0]
         if not (math.isfinite(x) and math.isfinite(y) and math.isfinite(f)):
             return t, t, reached_at, reached_index
-        row = t if record else 0
-        path[row, 0] = x
-        path[row, 1] = y
-        loss[row] = f
-        if record:
-            for k in range(STATE_WIDTH):
-                states[t, 0, k] = S[k, 0]
-                states[t, 1, k] = S[k, 1]
+        _write(path, loss, states, t if record else 0, x, y, f, S, record)
         if reached_at < 0:
             reached_index = _nearest_within(minima, tol, x, y)
             if reached_index >= 0:
