@@ -9,15 +9,14 @@ the same surface and optimizer (one simulate_batch of 40,000 random starts).
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
+from timing import median_time  # noqa: E402
 
 from optviz.engine.maps import basins, sweep  # noqa: E402
 from optviz.engine.presets import surface_defaults, view_tolerance  # noqa: E402
@@ -29,13 +28,7 @@ CASES = (("rosenbrock", "rmsprop"), ("himmelblau", "rmsprop"), ("himmelblau", "a
 
 
 def timed(work, repeats: int = 5) -> float:
-    work()
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return median_time(work, repeats, warm=True)
 
 
 def engine_rate(surface: str, optimizer: str, steps: int = 500) -> float:

@@ -6,14 +6,14 @@ Run by hand (never as a test):  .venv/bin/python benchmarks/bench_study.py
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from timing import median_time  # noqa: E402
 
 from optviz.engine.optimizers import DEFAULT_OPTIMIZERS  # noqa: E402
 from optviz.engine.study import study  # noqa: E402
@@ -21,12 +21,7 @@ from optviz.out.cluster import dask_map  # noqa: E402
 
 
 def timed(work, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return median_time(work, repeats)
 
 
 def main() -> None:

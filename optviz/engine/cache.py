@@ -25,14 +25,14 @@ WARMED_KERNELS = (*FIRST_PAGE_KERNELS, *LATER_KERNELS)
 
 def first_page_cached() -> bool:
     """Whether numba's cache holds fresh entries for the kernels a first page needs (else
-    they compile: 5 to 10 s). Well under a millisecond."""
+    they compile), read from numba's index files without loading the kernels."""
     return all(_cached(kernel) is not False for kernel in FIRST_PAGE_KERNELS)
 
 
 def cached_kernel_index_files() -> list[str]:
     """Paths of numba's cache index files for :data:`WARMED_KERNELS` if every one of them
     holds a fresh entry (numba's own test: its version, and the source file's stamp); else
-    an empty list. Reading an index takes well under a millisecond."""
+    an empty list."""
     if not all(_cached(kernel) for kernel in WARMED_KERNELS):
         return []
     return [kernel._cache._cache_file._index_path for kernel in WARMED_KERNELS]

@@ -1214,7 +1214,7 @@ def resolve_hyperparameter_table(optimizer: str | Optimizer, overrides: dict | N
 
 
 def _numeric_column(p: Hyperparameter, arr: np.ndarray) -> np.ndarray:
-    """A column of numbers checked all at once (a sweep's 160,000 values in a millisecond); NaN
+    """A column of numbers checked all at once (a sweep holds up to 160,000 values); NaN
     throughout when the values are not plain numbers or one is out of range, for the caller to
     name the first bad one."""
     plain = arr.tolist()  # numpy numbers become Python ones

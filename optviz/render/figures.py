@@ -18,7 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 from _plotly_utils.utils import convert_to_base64
 
-from ..engine.data import batch_gradient
+from ..engine.data import batch_gradient, get_model
 from ..engine.optimizers import OPTIMIZERS
 from ..engine.simulate import Trajectory, surface_grid
 from ..engine.surfaces import Surface, get_surface
@@ -536,7 +536,7 @@ def _data_points(surf: Surface) -> list[dict]:
     data = surf.data
     keep = _thin(data.samples, DATA_POINTS)
     x, y = data.x[keep], data.y[keep]
-    classifier = surf.id == "logistic_regression"
+    classifier = get_model(surf.data.model).classification
     if classifier:
         y = y + 0.06 * np.sin(np.arange(len(keep)) * 2.399963)  # a fixed, even spread (the golden angle)
     shown = f"{len(keep):,} of {data.samples:,} samples" if len(keep) < data.samples else f"{data.samples:,} samples"
@@ -548,7 +548,7 @@ def _data_points(surf: Surface) -> list[dict]:
 def _model_curve(surf: Surface, w: float, b: float, xs: np.ndarray) -> np.ndarray:
     """The model's prediction along ``xs``: the probability of label 1, or the fitted line."""
     z = w * xs + b
-    if surf.id == "logistic_regression":
+    if get_model(surf.data.model).classification:
         return 0.5 * (1.0 + np.tanh(0.5 * z))
     return z
 
@@ -576,7 +576,7 @@ def _data_layout(layout: dict, surf: Surface, legend: bool) -> None:
     layout["xaxis"]["domain"] = [0.0, DATA_MAP_WIDTH]
     layout["xaxis"]["title"] = dict(text="w")
     layout["yaxis"]["title"] = dict(text="b")
-    classifier = surf.id == "logistic_regression"
+    classifier = get_model(surf.data.model).classification
     y = surf.data.y
     span = [-0.15, 1.15] if classifier else [float(y.min()) - 0.5, float(y.max()) + 0.5]
     axis = dict(showgrid=True, gridcolor=GRID_COLOR, zeroline=False, automargin=False)
