@@ -13,6 +13,7 @@ their race from the link). Ctrl-C or SIGTERM stops nginx and every replica.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import secrets
 import shutil
@@ -95,6 +96,12 @@ def nginx_conf(replica_ports: list[int], port: int, run: Path, host: str = "127.
                              servers=servers, host=host, port=port)
 
 
+def _end_with_parent() -> None:
+    """In a child before it runs: the kernel sends it SIGTERM when the cluster process ends,
+    however it ends (a SIGKILL included), so no replica or nginx outlives it."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def healthy(port: int, timeout: float = 2.0) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}{HEALTH}", timeout=timeout) as reply:
@@ -118,7 +125,7 @@ class Replica:
                  "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
                 # one secret for all, so a cookie signed by one replica is good at another after a failover
                 env={**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": self.secret},
-                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_end_with_parent)
         self.failed = 0
         self.started = time.monotonic()
 
@@ -193,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         if check.returncode != 0:
             say(f"nginx refused its configuration: {check.stderr.strip()}")
             stop()
-        proxy = subprocess.Popen([nginx, "-p", str(run), "-c", str(conf)], start_new_session=True)
+        proxy = subprocess.Popen([nginx, "-p", str(run), "-c", str(conf)], start_new_session=True,
+                                 preexec_fn=_end_with_parent)
         while not healthy(args.port):
             if proxy.poll() is not None:
                 say(f"nginx did not start; see {run}/nginx-error.log")

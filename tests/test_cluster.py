@@ -18,7 +18,7 @@ from serving import ROOT, free_port
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from load import run_load
 
-from server.cluster import COOKIE, nginx_conf
+from server.cluster import COOKIE, healthy, nginx_conf
 
 pytestmark = pytest.mark.skipif(not Path("/usr/sbin/nginx").exists(),
                                 reason="nginx is not installed here (bash dev.sh test installs Debian's package)")
@@ -38,6 +38,8 @@ def refused(port: int) -> bool:
         urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
     except urllib.error.URLError as err:
         return isinstance(err.reason, ConnectionRefusedError)
+    except OSError as err:
+        return isinstance(err, ConnectionRefusedError)
     return False
 
 
@@ -56,8 +58,9 @@ def cluster(tmp_path_factory):
         assert proc.poll() is None and time.monotonic() < deadline, (run / "cluster.log").read_text()
         time.sleep(0.5)
     yield {"url": f"http://127.0.0.1:{port}", "port": port, "replicas": (first, first + 1), "run": run, "proc": proc}
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
+    if proc.poll() is None:  # a test failed before the one that stops it
+        proc.terminate()
+        proc.wait(60)
 
 
 def test_the_nginx_configuration_passes_websockets_and_routes_by_cookie(tmp_path):
@@ -92,13 +95,42 @@ def test_sessions_run_through_nginx_each_on_one_replica(cluster):
     assert len(routes) >= 4 and all(len(upstreams[r]) == 1 for r in routes)
 
 
-def test_a_replica_that_dies_is_restarted_while_the_other_serves(cluster):
-    port = cluster["replicas"][0]
+def replica_pid(port: int) -> int:
     found = subprocess.run(["pgrep", "-f", "--", f"serve.py --server.port {port} "], capture_output=True, text=True)
-    os.kill(int(found.stdout.split()[0]), signal.SIGKILL)
+    return int(found.stdout.split()[0])
+
+
+def test_a_browser_whose_replica_dies_goes_on_with_its_race_on_the_other(cluster):
+    from playwright.sync_api import sync_playwright
+    from test_browser import CHROMIUM, CHROMIUM_ARGS, RACE_READY
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        first = page.goto(cluster["url"] + "/?surface=rosenbrock&steps=150").headers["x-optviz-replica"]
+        page.wait_for_function(RACE_READY, timeout=120_000)
+        os.kill(replica_pid(int(first.rsplit(":", 1)[1])), signal.SIGKILL)
+        page.wait_for_timeout(3000)  # the page reconnects, through nginx, to the other replica
+        # Its first message there finds no session: a new one reads the race from the link.
+        page.locator("button", has_text="RMSProp").first.click()
+        page.wait_for_timeout(3000)
+        page.locator("button", has_text="Adam").first.click()  # and the next acts as usual
+        page.wait_for_function("() => location.search.includes('focus=adam')", timeout=60_000)
+        assert "steps=150" in page.url and "surface=rosenbrock" in page.url
+        assert "Rosenbrock: 7 optimizers, 150 steps" in page.inner_text("body")
+        browser.close()
+
+
+def test_a_replica_that_dies_is_restarted_while_the_other_serves(cluster):
     deadline = time.monotonic() + 180
+    while not all(healthy(p) for p in cluster["replicas"]):  # the test before may have killed one
+        assert time.monotonic() < deadline, (cluster["run"] / "cluster.log").read_text()
+        time.sleep(0.5)
+    restarts = (cluster["run"] / "cluster.log").read_text().count("is down; restarting")
+    port = cluster["replicas"][0]
+    os.kill(replica_pid(port), signal.SIGKILL)
     answers = []
-    while "is down; restarting" not in (cluster["run"] / "cluster.log").read_text() or refused(port):
+    while (cluster["run"] / "cluster.log").read_text().count("is down; restarting") == restarts or not healthy(port):
         answers.append(get(cluster["url"] + "/")[0])  # new browsers are served meanwhile, by the other
         assert time.monotonic() < deadline, (cluster["run"] / "cluster.log").read_text()
         time.sleep(0.5)
@@ -107,6 +139,26 @@ def test_a_replica_that_dies_is_restarted_while_the_other_serves(cluster):
     while {get(cluster["url"] + "/")[0] for _ in range(24)} != {f"127.0.0.1:{p}" for p in cluster["replicas"]}:
         assert time.monotonic() < deadline, "the restarted replica is given no browsers"
         time.sleep(1)
+
+
+def test_nothing_outlives_a_killed_cluster(tmp_path):
+    port, first = free_port(), free_port()
+    while first in (port, port - 1) or not refused(first + 1):
+        first = free_port()
+    with open(tmp_path / "cluster.log", "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "server.cluster", "1", "--port", str(port), "--first-replica-port",
+                                 str(first), "--run-dir", str(tmp_path)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.monotonic() + 300
+    while "ready:" not in (tmp_path / "cluster.log").read_text():
+        assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "cluster.log").read_text()
+        time.sleep(0.5)
+    proc.kill()  # no chance to stop anything itself
+    proc.wait()
+    deadline = time.monotonic() + 30
+    while not (refused(port) and refused(first)):
+        assert time.monotonic() < deadline, "nginx or the replica outlived the cluster"
+        time.sleep(0.5)
 
 
 def test_the_cluster_stops_cleanly(cluster):
