@@ -145,6 +145,8 @@ def first_visit(map_slot):
         return None
     early = complete(linked)
     st.query_params.from_dict(to_query(early))  # the URL first, as on every other run
+    if race.race_work(early) >= PROGRESS_ABOVE:
+        return None  # a large race: the sidebar first, so its controls are there while it runs
     race_map_chart(map_slot, early, run_race(early)[0])
     return early
 

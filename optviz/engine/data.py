@@ -131,7 +131,7 @@ def generate(model: str, samples: int = 200, seed: int = 0, spread: float | None
         y = 2.0 * x + 1.0 + spread * rng.standard_normal(n)
         y[odd] += 10.0 * rng.choice((-1.0, 1.0), odd.shape[0])
     key = f"generated n={n} seed={seed} spread={float(spread)!r} outliers={float(outliers)!r}"
-    what = f"{n} samples drawn from seed {seed}, {m.spread} {spread:g}" + (f", {outliers:.0%} outliers" if outliers else "")
+    what = f"{n:,} samples drawn from seed {seed}, {m.spread} {spread:g}" + (f", {outliers:.0%} outliers" if outliers else "")
     return DataSet(m.id, x, y, key, what)
 
 
