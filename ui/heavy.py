@@ -5,6 +5,8 @@ shows its progress, or says that it is queued."""
 
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
 
 from optviz.race import run as race
@@ -13,6 +15,7 @@ from server.heavy import heavy_slot
 
 PROGRESS_ABOVE = 5_000_000  # work (see optviz.race.run.work) from which a progress bar shows: about half a second
 CACHED = 32
+_CACHE_LOCK = threading.Lock()  # sessions are threads of one process
 
 
 @st.cache_resource(show_spinner=False)
@@ -25,11 +28,14 @@ def shared_cache() -> dict:
 def cached(key: tuple, compute):
     """``compute()``'s result under ``key``, computed once while it stays among the newest."""
     cache = shared_cache()
-    if key not in cache:
-        while len(cache) >= CACHED:
-            cache.pop(next(iter(cache)))  # the oldest
-        cache[key] = compute()
-    return cache[key]
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        with _CACHE_LOCK:
+            while len(cache) >= CACHED:
+                cache.pop(next(iter(cache)))  # the oldest
+            cache[key] = value
+    return value
 
 
 def with_progress(label: str, work: int, run, key: tuple | None = None):
